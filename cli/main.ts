@@ -1,0 +1,31 @@
+import { MlobsError } from '../core/errors.js';
+import { up, UP_HELP } from './up.js';
+import { demo } from './demo.js';
+import { sql } from './sql.js';
+
+const HELP = `mlobs: monitoring and observability for ML in production
+
+Commands:
+  up      run the stack (embedded ClickHouse and in-process bus unless configured)
+  demo    run the stack with a fake DCGM exporter, prediction traffic and pipeline runs
+  sql     run a read-only SQL query against a running stack
+
+${UP_HELP}`;
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = { up, demo, sql };
+
+async function main(argv: string[]): Promise<void> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    console.log(HELP);
+    return;
+  }
+  const run = COMMANDS[cmd];
+  if (!run) throw new MlobsError(`unknown command ${JSON.stringify(cmd)}; run mlobs --help`, { reason: 'usage', retryable: false });
+  await run(rest);
+}
+
+main(process.argv.slice(2)).catch((e) => {
+  console.error(`mlobs: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(e instanceof MlobsError && !e.retryable ? 2 : 1);
+});

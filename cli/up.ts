@@ -1,0 +1,45 @@
+import { loadConfig, type Config } from '../core/config.js';
+import { createLogger, type Logger } from '../core/log.js';
+import { startStack, type Stack } from '../app/stack.js';
+import { STACK_FLAGS, parseFlags, portFlag } from './args.js';
+
+export const UP_HELP = `mlobs up [--config FILE] [--port N] [--data-dir DIR] [--host ADDR]
+
+Runs the stack: HTTP API, collectors, bus and storage in one process.
+Embedded defaults: ClickHouse engine in-process (data in --data-dir, default ./data), in-process bus.
+Environment: CLICKHOUSE_URL, CLICKHOUSE_USER, CLICKHOUSE_PASSWORD, CLICKHOUSE_DATABASE, KAFKA_BROKERS,
+MLOBS_DCGM_TARGETS, MLOBS_PORT, MLOBS_HOST, MLOBS_DATA_DIR, MLOBS_AUTH_TOKEN.`;
+
+/** Reads flags and environment into one validated config. */
+export function configFromArgs(argv: string[], env: NodeJS.ProcessEnv): { config: Config; help: boolean } {
+  const { values } = parseFlags(argv, STACK_FLAGS);
+  const config = loadConfig({ file: values.config, env, flags: { port: portFlag(values.port), dataDir: values['data-dir'], host: values.host } });
+  return { config, help: Boolean(values.help) };
+}
+
+/** Stops the stack on SIGINT/SIGTERM and exits once it has drained. */
+export function stopOnSignals(stack: Stack, logger: Logger, extra: () => Promise<void> = async () => {}): void {
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('stopping', { signal });
+    await extra();
+    await stack.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+export async function up(argv: string[]): Promise<void> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(UP_HELP);
+    return;
+  }
+  const { config } = configFromArgs(argv, process.env);
+  const logger = createLogger({ level: (process.env.MLOBS_LOG_LEVEL as never) ?? 'info' });
+  const stack = await startStack(config, { logger });
+  console.log(`mlobs listening on ${stack.url} (storage: ${stack.store.mode}, bus: ${stack.bus.kind})`);
+  stopOnSignals(stack, logger);
+}

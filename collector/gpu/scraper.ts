@@ -1,0 +1,93 @@
+import { trace, SpanStatusCode, type Tracer } from '@opentelemetry/api';
+import { MlobsError, errorMessage } from '../../core/errors.js';
+import type { Logger } from '../../core/log.js';
+import type { Metrics } from '../../core/metrics.js';
+import type { Bus } from '../../bus/bus.js';
+import { publishExposition } from './ingest-exposition.js';
+
+export interface ScraperOptions {
+  targets: string[];
+  scrapeIntervalMs: number;
+  scrapeTimeoutMs: number;
+  topicPrefix: string;
+}
+
+export interface ScraperDeps {
+  bus: Bus;
+  metrics: Metrics;
+  logger: Logger;
+  now: () => number;
+  fetch?: typeof fetch;
+  tracer?: Tracer;
+}
+
+/** Scrapes DCGM exporter endpoints on an interval; a failing target is counted and logged, never fatal. */
+export class DcgmScraper {
+  private timer: NodeJS.Timeout | null = null;
+  private inFlight = new Set<Promise<void>>();
+  private readonly tracer: Tracer;
+
+  constructor(
+    private readonly opts: ScraperOptions,
+    private readonly deps: ScraperDeps,
+  ) {
+    if (opts.scrapeIntervalMs < 100) throw new RangeError('scrapeIntervalMs must be at least 100');
+    if (opts.scrapeTimeoutMs > opts.scrapeIntervalMs) throw new RangeError('scrapeTimeoutMs must not exceed scrapeIntervalMs');
+    for (const t of opts.targets) new URL(t);
+    this.tracer = deps.tracer ?? trace.getTracer('mlobs');
+  }
+
+  start(): void {
+    if (this.timer || this.opts.targets.length === 0) return;
+    const tick = () => {
+      for (const t of this.opts.targets) {
+        const p = this.scrapeOnce(t).finally(() => this.inFlight.delete(p));
+        this.inFlight.add(p);
+      }
+    };
+    tick();
+    this.timer = setInterval(tick, this.opts.scrapeIntervalMs);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Scrapes one target once; resolves whatever happens (errors become metrics and log lines). */
+  async scrapeOnce(target: string): Promise<void> {
+    const { metrics, logger } = this.deps;
+    const doFetch = this.deps.fetch ?? fetch;
+    await this.tracer.startActiveSpan('mlobs.scrape', { attributes: { 'mlobs.target': target } }, async (span) => {
+      const end = metrics.scrapeSeconds.startTimer({ target });
+      const nowMs = this.deps.now();
+      try {
+        let text: string;
+        try {
+          const res = await doFetch(target, { signal: AbortSignal.timeout(this.opts.scrapeTimeoutMs), headers: { accept: 'text/plain;version=0.0.4' } });
+          if (!res.ok) throw new MlobsError(`HTTP ${res.status} from ${target}`, { reason: `http_${res.status}`, retryable: true });
+          text = await res.text();
+        } catch (e) {
+          if (e instanceof MlobsError) throw e;
+          const timeout = (e as Error).name === 'TimeoutError';
+          throw new MlobsError(`${timeout ? 'timed out' : 'failed'} scraping ${target}: ${errorMessage(e)}`, { reason: timeout ? 'timeout' : 'connection_failed', retryable: true, cause: e });
+        }
+        const n = await publishExposition(text, { bus: this.deps.bus, topicPrefix: this.opts.topicPrefix, nowMs, source: target });
+        metrics.scrapes.inc({ target, outcome: 'success' });
+        metrics.scrapeUp.set({ target }, 1);
+        metrics.scrapeSamples.set({ target }, n);
+      } catch (e) {
+        const reason = e instanceof MlobsError ? e.reason : 'unknown';
+        metrics.scrapes.inc({ target, outcome: 'failure' });
+        metrics.scrapeErrors.inc({ target, reason });
+        metrics.scrapeUp.set({ target }, 0);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(e) });
+        logger.warn('scrape failed', { target, reason, error: errorMessage(e) });
+      } finally {
+        end();
+        span.end();
+      }
+    });
+  }
+}

@@ -1,0 +1,105 @@
+import type { Request, Response } from 'express';
+import { BackpressureError, MlobsError, errorMessage } from '../../core/errors.js';
+import { topicOf, type EventKind } from '../../core/schemas/kinds.js';
+import type { Metrics } from '../../core/metrics.js';
+import type { Logger } from '../../core/log.js';
+import type { Bus } from '../../bus/bus.js';
+import type { DeadLetterQueue } from '../../bus/dead-letters.js';
+import { validateEvent } from '../../sink/decode.js';
+import { decodeUtf8, readBody, splitItems } from './body.js';
+
+export interface IngestDeps {
+  bus: Bus;
+  deadLetters: DeadLetterQueue;
+  metrics: Metrics;
+  logger: Logger;
+  topicPrefix: string;
+  maxBodyBytes: number;
+  /** Non-null when the path to storage is congested: answer 503 with this Retry-After. */
+  backpressure: (kind: EventKind) => BackpressureError | null;
+  now: () => number;
+}
+
+/** Partition key: events of one model or pipeline stay in order on one partition. */
+const keyOf = (kind: EventKind, e: any): string | undefined => (kind === 'pipeline_event' ? e.pipeline : e.model);
+
+/** An Express handler that validates a batch of `kind` events, publishes the valid ones and dead-letters the rest. */
+export function ingestHandler(kind: EventKind, deps: IngestDeps) {
+  const { metrics } = deps;
+  const source = `http:${kind}`;
+  return async (req: Request, res: Response) => {
+    const receivedAtMs = deps.now();
+    try {
+      const pressure = deps.backpressure(kind);
+      if (pressure) throw pressure;
+      const body = await readBody(req, deps.maxBodyBytes);
+      let items;
+      try {
+        items = splitItems(decodeUtf8(body));
+      } catch (e) {
+        // The body as a whole is unusable; keep it anyway so nothing is lost silently.
+        const err = e as MlobsError;
+        await deps.deadLetters.keep([{ kind, source, reason: err.reason ?? 'invalid_body', error: err.message, payload: body, receivedAtMs }]);
+        throw err;
+      }
+      if (items.length === 0) throw new MlobsError('body holds no events', { reason: 'empty_body', retryable: false });
+      const accepted: { key?: string; value: string }[] = [];
+      const rejected: { index: number; reason: string; error: string; raw: string }[] = [];
+      for (const item of items) {
+        if ('error' in item) {
+          rejected.push({ index: item.index, reason: 'invalid_json', error: item.error, raw: item.raw });
+          continue;
+        }
+        const v = validateEvent(kind, item.value);
+        if (v.ok) accepted.push({ key: keyOf(kind, v.event), value: JSON.stringify(v.event) });
+        else rejected.push({ index: item.index, reason: v.reason, error: v.error, raw: item.raw });
+      }
+      await deps.bus.publish(topicOf(kind, deps.topicPrefix), accepted);
+      await deps.deadLetters.keep(rejected.map((r) => ({ kind, source, reason: r.reason, error: `item ${r.index}: ${r.error}`, payload: r.raw, receivedAtMs })));
+      metrics.ingestEvents.inc({ kind, outcome: 'accepted' }, accepted.length);
+      metrics.ingestEvents.inc({ kind, outcome: 'rejected' }, rejected.length);
+      const status = accepted.length > 0 ? 202 : 400;
+      metrics.ingestRequests.inc({ kind, code: `${status / 100 | 0}xx` });
+      res.status(status).json({
+        accepted: accepted.length,
+        rejected: rejected.map(({ index, reason, error }) => ({ index, reason, error })),
+        ...(accepted.length === 0 ? { error: 'no valid events in the request; see rejected' } : {}),
+      });
+    } catch (e) {
+      sendError(res, e, deps.logger);
+      metrics.ingestRequests.inc({ kind, code: `${res.statusCode / 100 | 0}xx` });
+    }
+  };
+}
+
+const STATUS_BY_REASON: Record<string, number> = {
+  body_too_large: 413,
+  invalid_utf8: 400,
+  invalid_json: 400,
+  empty_body: 400,
+  bad_query: 400,
+  bad_exposition: 400,
+  unauthorized: 401,
+};
+
+/** Writes an error response: 503 + Retry-After for transient faults, 4xx naming the problem for bad input. */
+export function sendError(res: Response, e: unknown, logger: Logger): void {
+  if (res.headersSent) return;
+  if (e instanceof BackpressureError) {
+    res.setHeader('Retry-After', String(Math.max(1, Math.ceil(e.retryAfterMs / 1000))));
+    res.status(503).json({ error: e.message, reason: e.reason });
+    return;
+  }
+  if (e instanceof MlobsError) {
+    if (e.retryable) {
+      logger.warn('request failed transiently', { reason: e.reason, error: e.message });
+      res.setHeader('Retry-After', '5');
+      res.status(503).json({ error: e.message, reason: e.reason });
+      return;
+    }
+    res.status(STATUS_BY_REASON[e.reason] ?? 400).json({ error: e.message, reason: e.reason });
+    return;
+  }
+  logger.error('unexpected error handling request', { error: errorMessage(e) });
+  res.status(500).json({ error: 'internal error', reason: 'internal' });
+}

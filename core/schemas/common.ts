@@ -1,0 +1,32 @@
+import { z } from 'zod';
+
+// Timestamps outside these years are almost always unit mistakes (seconds vs milliseconds).
+const MIN_TS_MS = Date.UTC(2000, 0, 1);
+const MAX_TS_MS = Date.UTC(2100, 0, 1);
+
+/** An instant as ISO 8601 text or epoch milliseconds, normalised to epoch milliseconds. */
+export const timestampMs = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  let ms: number;
+  if (typeof v === 'number') ms = v;
+  else if (/^\d{4}-\d{2}-\d{2}T/.test(v)) ms = Date.parse(v);
+  else if (/^\d+$/.test(v)) ms = Number(v);
+  else ms = NaN;
+  if (!Number.isFinite(ms) || ms < MIN_TS_MS || ms >= MAX_TS_MS) {
+    ctx.addIssue({ code: 'custom', message: `not a timestamp between 2000 and 2100 (ISO 8601 or epoch milliseconds): ${JSON.stringify(v).slice(0, 64)}` });
+    return z.NEVER;
+  }
+  return Math.round(ms);
+});
+
+/** Names that end up as map keys, label values and dashboard variables: printable, bounded, no quoting needed. */
+export const name = (what: string, max = 128) =>
+  z
+    .string()
+    .min(1, `${what} must not be empty`)
+    .max(max, `${what} longer than ${max} characters`)
+    .regex(/^[A-Za-z0-9_][A-Za-z0-9_.:\/-]*$/, `${what} may hold only letters, digits and _ . : / - (and must not start with a symbol)`);
+
+/** Free text with a hard length bound, so one event cannot blow up a batch. */
+export const text = (max: number) => z.string().max(max, `longer than ${max} characters`);
+
+export const finiteNumber = z.number().refine(Number.isFinite, 'must be a finite number');

@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { finiteNumber, name, text, timestampMs } from './common.js';
+
+const MAX_FEATURES = 2000;
+const MAX_STRING = 4096;
+
+const featureValue = z.union([finiteNumber, text(MAX_STRING), z.boolean(), z.null()]);
+
+/** A model's prediction as sent by a serving system. */
+export const predictionEvent = z
+  .object({
+    model: name('model'),
+    model_version: text(128).default(''),
+    prediction_id: z.string().min(1).max(256),
+    timestamp: timestampMs,
+    features: z.record(name('feature name'), featureValue).refine((f) => Object.keys(f).length <= MAX_FEATURES, `more than ${MAX_FEATURES} features`).default({}),
+    prediction: z.union([finiteNumber, text(MAX_STRING), z.boolean()]),
+    score: finiteNumber.nullish(),
+    latency_ms: finiteNumber.nonnegative().nullish(),
+    status: z.enum(['ok', 'error', 'timeout']).default('ok'),
+    segments: z.record(name('segment name'), text(256)).refine((s) => Object.keys(s).length <= 32, 'more than 32 segments').default({}),
+  })
+  .strict();
+export type PredictionEvent = z.infer<typeof predictionEvent>;
+
+/** Ground truth that arrives after the prediction, joined by prediction_id. */
+export const labelEvent = z
+  .object({
+    model: name('model'),
+    prediction_id: z.string().min(1).max(256),
+    timestamp: timestampMs,
+    label: z.union([finiteNumber, text(MAX_STRING), z.boolean()]),
+  })
+  .strict();
+export type LabelEvent = z.infer<typeof labelEvent>;
+
+/** A run-level (no task) or task-level status change of a data/ML pipeline. */
+export const pipelineEvent = z
+  .object({
+    // Producers that retry should send a stable event_id so that a resend is stored once.
+    event_id: z.string().min(1).max(256).optional(),
+    pipeline: name('pipeline'),
+    run_id: z.string().min(1).max(256),
+    task: text(256).default(''),
+    status: z.enum(['started', 'succeeded', 'failed', 'skipped']),
+    timestamp: timestampMs,
+    started_at: timestampMs.nullish(),
+    finished_at: timestampMs.nullish(),
+    duration_ms: finiteNumber.nonnegative().nullish(),
+    rows_in: z.number().int().nonnegative().nullish(),
+    rows_out: z.number().int().nonnegative().nullish(),
+    error: text(MAX_STRING).default(''),
+  })
+  .strict();
+export type PipelineEvent = z.infer<typeof pipelineEvent>;
+
+const labelName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not a Prometheus label name');
+/** One DCGM reading as it travels on the bus (snake_case twin of GpuSample). */
+export const gpuSampleEvent = z
+  .object({
+    timestamp: timestampMs,
+    metric: z.string().regex(/^[A-Za-z_:][A-Za-z0-9_:]*$/, 'not a Prometheus metric name').max(200),
+    metric_type: z.enum(['gauge', 'counter', 'histogram', 'summary', 'untyped']).default('untyped'),
+    // null: DCGM could not read the field. NaN and ±Inf travel as the strings "NaN", "+Inf", "-Inf".
+    value: z.union([z.number(), z.enum(['NaN', '+Inf', '-Inf']), z.null()]),
+    hostname: text(256).default(''),
+    gpu: text(64).default(''),
+    uuid: text(128).default(''),
+    pci_bus_id: text(64).default(''),
+    device: text(64).default(''),
+    model_name: text(256).default(''),
+    gpu_i_profile: text(64).default(''),
+    gpu_i_id: text(64).default(''),
+    namespace: text(256).default(''),
+    pod: text(256).default(''),
+    container: text(256).default(''),
+    labels: z.record(labelName, text(1024)).default({}),
+    source: text(512).default(''),
+  })
+  .strict();
+export type GpuSampleEvent = z.infer<typeof gpuSampleEvent>;
+
+/** An input that could not be stored, kept with its raw payload and the reason. */
+export const deadLetterEvent = z
+  .object({
+    id: z.string().min(1),
+    kind: z.string(),
+    source: z.string(),
+    reason: z.string(),
+    error: z.string(),
+    payload: z.string(),
+    received_at: timestampMs,
+  })
+  .strict();
+export type DeadLetterEvent = z.infer<typeof deadLetterEvent>;

@@ -1,0 +1,170 @@
+import { trace, SpanStatusCode, type Tracer } from '@opentelemetry/api';
+import { EVENT_KINDS, type EventKind } from '../core/schemas/kinds.js';
+import { MlobsError, errorMessage } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import type { Metrics } from '../core/metrics.js';
+import type { Bus, BusMessage, Consumption } from '../bus/bus.js';
+import { toEvent, type DeadLetterQueue } from '../bus/dead-letters.js';
+import type { Store } from '../storage/store.js';
+import { ROW_BUILDERS } from '../storage/rows.js';
+import { decodeEvent } from './decode.js';
+
+export interface SinkOptions {
+  kind: EventKind;
+  topic: string;
+  groupId: string;
+  batchMaxRows: number;
+  batchMaxWaitMs: number;
+  retryInitialMs: number;
+  retryMaxMs: number;
+}
+
+export interface SinkDeps {
+  bus: Bus;
+  store: Store;
+  deadLetters: DeadLetterQueue;
+  metrics: Metrics;
+  logger: Logger;
+  tracer?: Tracer;
+  now?: () => number;
+  random?: () => number;
+}
+
+/** Exponential backoff with full jitter, as AWS recommends, capped at maxMs. */
+export function backoffMs(attempt: number, initialMs: number, maxMs: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(maxMs, initialMs * 2 ** Math.max(0, attempt - 1));
+  return Math.max(initialMs / 2, ceiling * random());
+}
+
+/**
+ * Moves one event kind from its topic into its table: decode, validate, insert, and only then commit.
+ * Invalid messages become dead letters; storage faults are retried with backoff and nothing is committed meanwhile.
+ */
+export class Sink {
+  private consumption: Consumption | null = null;
+  private failingSince: number | null = null;
+  private readonly now: () => number;
+  private readonly tracer: Tracer;
+
+  constructor(
+    readonly opts: SinkOptions,
+    private readonly deps: SinkDeps,
+  ) {
+    if (opts.batchMaxRows < 1) throw new RangeError('batchMaxRows must be >= 1');
+    this.now = deps.now ?? Date.now;
+    this.tracer = deps.tracer ?? trace.getTracer('mlobs');
+  }
+
+  /** True while storage has been refusing this sink's inserts (used for backpressure and readiness). */
+  get degraded(): boolean {
+    return this.failingSince !== null;
+  }
+
+  lag(): number {
+    return this.consumption?.lag() ?? 0;
+  }
+
+  async start(): Promise<void> {
+    const { bus, logger } = this.deps;
+    this.consumption = await bus.consume({
+      topics: [this.opts.topic],
+      groupId: this.opts.groupId,
+      maxBatchSize: this.opts.batchMaxRows,
+      maxWaitMs: this.opts.batchMaxWaitMs,
+      handler: (batch) => this.handle(batch),
+      onHandlerError: (err, attempt) => {
+        const wait = backoffMs(attempt, this.opts.retryInitialMs, this.opts.retryMaxMs, this.deps.random);
+        logger.warn('sink batch failed; retrying', { kind: this.opts.kind, attempt, retryInMs: Math.round(wait), error: errorMessage(err) });
+        return wait;
+      },
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumption?.stop();
+    this.consumption = null;
+  }
+
+  /** Handles one batch; rejects (so that it is redelivered) only when storage or the bus failed transiently. */
+  async handle(batch: BusMessage[]): Promise<void> {
+    const { kind } = this.opts;
+    const { metrics } = this.deps;
+    const rows: object[] = [];
+    const rowMessages: BusMessage[] = [];
+    const dead = [];
+    for (const m of batch) {
+      const d = decodeEvent(kind, m.value);
+      if (!d.ok) {
+        dead.push({ m, reason: d.reason, error: d.error });
+        continue;
+      }
+      rows.push(ROW_BUILDERS[kind](d.event, { receivedAtMs: m.timestampMs, id: messageId(m) }));
+      rowMessages.push(m);
+    }
+    if (dead.length) await this.keepDead(dead.map((x) => ({ ...x, source: `bus:${m2topic(x.m)}` })));
+    if (rows.length) await this.insert(rows, rowMessages, tokenFor(batch));
+    metrics.consumerLag.set({ kind }, this.lag());
+  }
+
+  private async insert(rows: object[], messages: BusMessage[], token: string): Promise<void> {
+    const { store, metrics, logger } = this.deps;
+    const { kind } = this.opts;
+    const table = EVENT_KINDS[kind].table;
+    await this.tracer.startActiveSpan('mlobs.sink.insert', { attributes: { 'mlobs.kind': kind, 'mlobs.rows': rows.length } }, async (span) => {
+      const end = metrics.sinkInsertSeconds.startTimer({ kind });
+      try {
+        await store.insert(table, rows, { dedupToken: token });
+        end();
+        this.failingSince = null;
+        metrics.sinkRows.inc({ kind }, rows.length);
+        metrics.sinkBatchRows.observe({ kind }, rows.length);
+        span.end();
+      } catch (e) {
+        const err = e instanceof MlobsError ? e : new MlobsError(errorMessage(e), { reason: 'unknown', retryable: true, cause: e });
+        metrics.sinkInsertFailures.inc({ kind, reason: err.reason });
+        span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
+        span.end();
+        if (err.retryable) {
+          this.failingSince ??= this.now();
+          throw err;
+        }
+        // The engine refused the data itself: find the offending rows by halving, store the rest.
+        if (rows.length === 1) {
+          logger.warn('storage rejected an event; kept as dead letter', { kind, error: err.message });
+          await this.keepDead([{ m: messages[0]!, reason: 'rejected_by_storage', error: err.message, source: `bus:${m2topic(messages[0]!)}` }]);
+          return;
+        }
+        const mid = rows.length >> 1;
+        await this.insert(rows.slice(0, mid), messages.slice(0, mid), `${token}.a`);
+        await this.insert(rows.slice(mid), messages.slice(mid), `${token}.b`);
+      }
+    });
+  }
+
+  private async keepDead(items: { m: BusMessage; reason: string; error: string; source: string }[]): Promise<void> {
+    const { kind } = this.opts;
+    if (kind === 'dead_letter') {
+      // A malformed message on the dead-letter topic itself is stored directly, not re-queued in a loop.
+      const rows = items.map((x) => ROW_BUILDERS.dead_letter(toEvent({ kind: 'unknown', source: x.source, reason: x.reason, error: x.error, payload: x.m.value, id: messageId(x.m), receivedAtMs: x.m.timestampMs }), { receivedAtMs: x.m.timestampMs, id: messageId(x.m) }));
+      await this.deps.store.insert(EVENT_KINDS.dead_letter.table, rows);
+      for (const x of items) this.deps.metrics.deadLetters.inc({ kind: 'unknown', reason: x.reason });
+      return;
+    }
+    await this.deps.deadLetters.keep(items.map((x) => ({ kind, source: x.source, reason: x.reason, error: x.error, payload: x.m.value, id: messageId(x.m), receivedAtMs: x.m.timestampMs })));
+  }
+}
+
+const m2topic = (m: BusMessage) => m.topic;
+
+/** A message's identity on the bus, stable across redelivery. */
+export function messageId(m: BusMessage): string {
+  return `${m.topic}/${m.partition}/${m.offset}`;
+}
+
+// The same batch retried in-process gets the same token, so an insert that succeeded but whose
+// acknowledgement was lost is not stored twice.
+function tokenFor(batch: BusMessage[]): string {
+  const first = batch[0]!;
+  const last = batch[batch.length - 1]!;
+  return `${first.topic}-${first.partition}-${first.offset}-${last.offset}`.replace(/[^A-Za-z0-9:._-]/g, '_');
+}

@@ -1,0 +1,124 @@
+import { Readable } from 'node:stream';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { MlobsError, errorMessage } from '../core/errors.js';
+import type { QueryParams, ReadOnlyResult, Store } from './store.js';
+import { classifyClickHouseError } from './errors.js';
+
+export interface StoreOptions {
+  /** ClickHouse server URL; absent means the embedded engine in `dataDir`. */
+  url?: string;
+  username?: string;
+  password?: string;
+  database: string;
+  dataDir: string;
+  requestTimeoutMs?: number;
+}
+
+const READ_LIMITS = { max_execution_time: 60, max_result_rows: '1000000', result_overflow_mode: 'throw' } as const;
+
+/** Opens the store: the embedded engine (chdb) when no URL is configured, else a ClickHouse server. */
+export async function openStore(opts: StoreOptions): Promise<Store> {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(opts.database)) throw new MlobsError(`bad database name ${opts.database}`, { reason: 'bad_config', retryable: false });
+  let writer: ClickHouseClient;
+  let reader: ClickHouseClient;
+  let mode: Store['mode'];
+  if (opts.url) {
+    mode = 'server';
+    const base = { url: opts.url, username: opts.username, password: opts.password, request_timeout: opts.requestTimeoutMs ?? 30_000 };
+    writer = createClient(base);
+    // readonly=2 (not 1): clickhouse-js sends its own settings per request, which readonly=1 forbids.
+    reader = createClient({ ...base, database: opts.database, clickhouse_settings: { readonly: '2', ...READ_LIMITS } });
+  } else {
+    mode = 'embedded';
+    const { createChdbConnection } = await import('chdb/connection');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(opts.dataDir, { recursive: true });
+    writer = createClient({ connection: createChdbConnection({ path: opts.dataDir }) } as never);
+    // A second session on the same engine: chdb keeps settings per session, and clickhouse-js
+    // settings become session-wide SETs there, so this session is read-only for its whole life.
+    reader = createClient({ connection: createChdbConnection({ path: opts.dataDir }) } as never);
+  }
+  await writer.command({ query: `CREATE DATABASE IF NOT EXISTS ${opts.database}` }).catch((e) => {
+    throw classifyClickHouseError(e, `cannot create database ${opts.database}`);
+  });
+  if (mode === 'embedded') {
+    await reader.command({ query: `USE ${opts.database}` });
+    for (const [k, v] of Object.entries(READ_LIMITS)) await reader.command({ query: `SET ${k} = '${v}'` });
+    await reader.command({ query: 'SET readonly = 1' });
+  }
+  return new ClickHouseStore(mode, opts.database, writer, reader);
+}
+
+class ClickHouseStore implements Store {
+  constructor(
+    readonly mode: Store['mode'],
+    readonly database: string,
+    private readonly writer: ClickHouseClient,
+    private readonly reader: ClickHouseClient,
+  ) {}
+
+  async command(sql: string, params?: QueryParams): Promise<void> {
+    try {
+      await this.writer.command({ query: sql, query_params: params });
+    } catch (e) {
+      throw classifyClickHouseError(e, 'command failed');
+    }
+  }
+
+  async query<T>(sql: string, params?: QueryParams): Promise<T[]> {
+    try {
+      const rs = await this.writer.query({ query: sql, query_params: params, format: 'JSONEachRow' });
+      return (await rs.json()) as T[];
+    } catch (e) {
+      throw classifyClickHouseError(e, 'query failed');
+    }
+  }
+
+  async readOnlyQuery(sql: string, params?: QueryParams): Promise<ReadOnlyResult> {
+    const statement = sql.trim().replace(/;\s*$/, '');
+    if (!statement) throw new MlobsError('empty query', { reason: 'bad_query', retryable: false });
+    const started = performance.now();
+    try {
+      // The engine's own parser decides what one statement is: it refuses multi-statements.
+      await this.reader.query({ query: 'SELECT formatQuery({q:String})', query_params: { q: statement }, format: 'JSONEachRow' }).then((r) => r.json());
+      const rs = await this.reader.query({ query: statement, query_params: params, format: 'JSON' });
+      const body = (await rs.json()) as { meta: ReadOnlyResult['meta']; data: Record<string, unknown>[]; rows: number };
+      return { meta: body.meta, data: body.data, rows: body.rows, elapsedMs: performance.now() - started };
+    } catch (e) {
+      const err = classifyClickHouseError(e, 'query refused');
+      throw new MlobsError(err.message, { reason: err.retryable ? err.reason : 'bad_query', retryable: err.retryable, cause: e });
+    }
+  }
+
+  async insert(table: string, rows: readonly object[], opts: { dedupToken?: string } = {}): Promise<void> {
+    if (rows.length === 0) return;
+    if (opts.dedupToken !== undefined && !/^[A-Za-z0-9:._-]+$/.test(opts.dedupToken)) {
+      throw new MlobsError(`bad dedup token ${opts.dedupToken}`, { reason: 'bad_token', retryable: false });
+    }
+    // Settings go inline: with the embedded engine, clickhouse-js settings would become a
+    // session-wide SET and the token would then apply to every later insert.
+    const settings = opts.dedupToken ? ` SETTINGS insert_deduplication_token = '${opts.dedupToken}'` : '';
+    let body = '';
+    for (const r of rows) body += JSON.stringify(r) + '\n';
+    try {
+      const res = await this.writer.exec({ query: `INSERT INTO ${this.database}.${table}${settings} FORMAT JSONEachRow`, values: Readable.from([body]) });
+      res.stream.resume();
+    } catch (e) {
+      throw classifyClickHouseError(e, `insert into ${table} failed`);
+    }
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      return (await this.writer.ping()).success;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.reader.close(), this.writer.close()]);
+  }
+}
+
+export { errorMessage };

@@ -1,0 +1,129 @@
+import type { Config } from '../core/config.js';
+import type { Store } from './store.js';
+
+/** One schema change; its statements must be idempotent so that a half-applied migration can be re-run. */
+export interface Migration {
+  id: number;
+  name: string;
+  statements: (db: string, retention: Config['storage']['retentionDays']) => string[];
+}
+
+// ReplacingMergeTree keyed by each event's identity makes storage idempotent: a batch that Kafka
+// redelivers after a crash (inserted, not yet committed) collapses into the rows already there.
+// The per-batch insert_deduplication_token additionally drops an identical retried batch at
+// insert time, which needs non_replicated_deduplication_window > 0 on non-replicated tables.
+const DEDUP = 'non_replicated_deduplication_window = 1000';
+
+export const MIGRATIONS: Migration[] = [
+  {
+    id: 1,
+    name: 'event tables',
+    statements: (db, r) => [
+      `CREATE TABLE IF NOT EXISTS ${db}.predictions (
+        model LowCardinality(String),
+        model_version LowCardinality(String),
+        prediction_id String,
+        ts DateTime64(3, 'UTC'),
+        num_features Map(LowCardinality(String), Float64),
+        cat_features Map(LowCardinality(String), String),
+        null_features Array(LowCardinality(String)),
+        prediction_num Nullable(Float64),
+        prediction_cat Nullable(String),
+        score Nullable(Float64),
+        latency_ms Nullable(Float64),
+        status LowCardinality(String),
+        segments Map(LowCardinality(String), String),
+        received_at DateTime64(3, 'UTC')
+      ) ENGINE = ReplacingMergeTree
+      PARTITION BY toYYYYMMDD(ts)
+      ORDER BY (model, ts, prediction_id)
+      TTL toDateTime(ts) + INTERVAL ${r.predictions} DAY
+      SETTINGS ${DEDUP}`,
+      `CREATE TABLE IF NOT EXISTS ${db}.labels (
+        model LowCardinality(String),
+        prediction_id String,
+        ts DateTime64(3, 'UTC'),
+        label_num Nullable(Float64),
+        label_cat Nullable(String),
+        received_at DateTime64(3, 'UTC')
+      ) ENGINE = ReplacingMergeTree(received_at)
+      PARTITION BY toYYYYMM(ts)
+      ORDER BY (model, prediction_id)
+      TTL toDateTime(ts) + INTERVAL ${r.labels} DAY
+      SETTINGS ${DEDUP}`,
+      `CREATE TABLE IF NOT EXISTS ${db}.pipeline_events (
+        event_id String,
+        pipeline LowCardinality(String),
+        run_id String,
+        task LowCardinality(String),
+        status LowCardinality(String),
+        ts DateTime64(3, 'UTC'),
+        started_at Nullable(DateTime64(3, 'UTC')),
+        finished_at Nullable(DateTime64(3, 'UTC')),
+        duration_ms Nullable(Float64),
+        rows_in Nullable(UInt64),
+        rows_out Nullable(UInt64),
+        error String,
+        received_at DateTime64(3, 'UTC')
+      ) ENGINE = ReplacingMergeTree
+      PARTITION BY toYYYYMM(ts)
+      ORDER BY (pipeline, ts, event_id)
+      TTL toDateTime(ts) + INTERVAL ${r.pipelineEvents} DAY
+      SETTINGS ${DEDUP}`,
+      `CREATE TABLE IF NOT EXISTS ${db}.gpu_samples (
+        ts DateTime64(3, 'UTC'),
+        metric LowCardinality(String),
+        metric_type LowCardinality(String),
+        value Nullable(Float64),
+        hostname LowCardinality(String),
+        gpu LowCardinality(String),
+        uuid LowCardinality(String),
+        pci_bus_id LowCardinality(String),
+        device LowCardinality(String),
+        model_name LowCardinality(String),
+        gpu_i_profile LowCardinality(String),
+        gpu_i_id LowCardinality(String),
+        namespace LowCardinality(String),
+        pod LowCardinality(String),
+        container LowCardinality(String),
+        labels Map(LowCardinality(String), String),
+        source LowCardinality(String),
+        series_id UInt64 MATERIALIZED cityHash64(metric, hostname, uuid, gpu_i_id, namespace, pod, container, mapKeys(labels), mapValues(labels))
+      ) ENGINE = ReplacingMergeTree
+      PARTITION BY toYYYYMMDD(ts)
+      ORDER BY (hostname, uuid, gpu_i_id, metric, ts, series_id)
+      TTL toDateTime(ts) + INTERVAL ${r.gpuSamples} DAY
+      SETTINGS ${DEDUP}`,
+      `CREATE TABLE IF NOT EXISTS ${db}.dead_letters (
+        id String,
+        kind LowCardinality(String),
+        source LowCardinality(String),
+        reason LowCardinality(String),
+        error String,
+        payload String,
+        received_at DateTime64(3, 'UTC')
+      ) ENGINE = ReplacingMergeTree
+      PARTITION BY toYYYYMM(received_at)
+      ORDER BY (kind, received_at, id)
+      TTL toDateTime(received_at) + INTERVAL ${r.deadLetters} DAY
+      SETTINGS ${DEDUP}`,
+    ],
+  },
+];
+
+/** Applies every migration not yet recorded, in order; safe to run at every start and concurrently re-run after a crash. */
+export async function migrate(store: Store, retention: Config['storage']['retentionDays'], migrations: Migration[] = MIGRATIONS): Promise<number[]> {
+  const db = store.database;
+  await store.command(
+    `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations (id UInt32, name String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)) ENGINE = ReplacingMergeTree ORDER BY id`,
+  );
+  const done = new Set((await store.query<{ id: number }>(`SELECT id FROM ${db}.schema_migrations FINAL`)).map((r) => Number(r.id)));
+  const applied: number[] = [];
+  for (const m of [...migrations].sort((a, b) => a.id - b.id)) {
+    if (done.has(m.id)) continue;
+    for (const sql of m.statements(db, retention)) await store.command(sql);
+    await store.insert('schema_migrations', [{ id: m.id, name: m.name }]);
+    applied.push(m.id);
+  }
+  return applied;
+}

@@ -1,0 +1,82 @@
+import type { DeadLetterEvent, GpuSampleEvent, LabelEvent, PipelineEvent, PredictionEvent } from '../core/schemas/events.js';
+import type { EventKind } from '../core/schemas/kinds.js';
+
+// DateTime64(3) parses decimal seconds exactly; epoch-ms integers would be read as seconds.
+const dt = (ms: number) => (ms / 1000).toFixed(3);
+const dtOrNull = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : dt(ms));
+
+function splitValue(v: number | string | boolean): { num: number | null; cat: string | null } {
+  if (typeof v === 'number') return { num: v, cat: null };
+  return { num: null, cat: String(v) };
+}
+
+/** Maps a validated prediction to its `predictions` row: numbers, categories and nulls in separate maps. */
+export function predictionRow(e: PredictionEvent, receivedAtMs: number) {
+  const num: Record<string, number> = {};
+  const cat: Record<string, string> = {};
+  const nulls: string[] = [];
+  for (const [k, v] of Object.entries(e.features)) {
+    if (v === null) nulls.push(k);
+    else if (typeof v === 'number') num[k] = v;
+    else cat[k] = String(v);
+  }
+  const p = splitValue(e.prediction);
+  return {
+    model: e.model,
+    model_version: e.model_version,
+    prediction_id: e.prediction_id,
+    ts: dt(e.timestamp),
+    num_features: num,
+    cat_features: cat,
+    null_features: nulls,
+    prediction_num: p.num,
+    prediction_cat: p.cat,
+    score: e.score ?? null,
+    latency_ms: e.latency_ms ?? null,
+    status: e.status,
+    segments: e.segments,
+    received_at: dt(receivedAtMs),
+  };
+}
+
+export function labelRow(e: LabelEvent, receivedAtMs: number) {
+  const l = splitValue(e.label);
+  return { model: e.model, prediction_id: e.prediction_id, ts: dt(e.timestamp), label_num: l.num, label_cat: l.cat, received_at: dt(receivedAtMs) };
+}
+
+export function pipelineEventRow(e: PipelineEvent, receivedAtMs: number, fallbackId: string) {
+  return {
+    event_id: e.event_id ?? fallbackId,
+    pipeline: e.pipeline,
+    run_id: e.run_id,
+    task: e.task,
+    status: e.status,
+    ts: dt(e.timestamp),
+    started_at: dtOrNull(e.started_at),
+    finished_at: dtOrNull(e.finished_at),
+    duration_ms: e.duration_ms ?? (e.started_at != null && e.finished_at != null ? e.finished_at - e.started_at : null),
+    rows_in: e.rows_in ?? null,
+    rows_out: e.rows_out ?? null,
+    error: e.error,
+    received_at: dt(receivedAtMs),
+  };
+}
+
+export function gpuSampleRow(e: GpuSampleEvent) {
+  // JSONEachRow reads the bare words nan/inf/-inf for Float64.
+  const value = e.value === 'NaN' ? 'nan' : e.value === '+Inf' ? 'inf' : e.value === '-Inf' ? '-inf' : e.value;
+  return { ...e, ts: dt(e.timestamp), timestamp: undefined, value };
+}
+
+export function deadLetterRow(e: DeadLetterEvent) {
+  return { ...e, received_at: dt(e.received_at) };
+}
+
+/** Row builders per kind; `id` is a stable identity of the message (e.g. topic/partition/offset) for kinds without their own. */
+export const ROW_BUILDERS: { [K in EventKind]: (e: any, ctx: { receivedAtMs: number; id: string }) => object } = {
+  prediction: (e, c) => predictionRow(e, c.receivedAtMs),
+  label: (e, c) => labelRow(e, c.receivedAtMs),
+  pipeline_event: (e, c) => pipelineEventRow(e, c.receivedAtMs, c.id),
+  gpu_sample: (e) => gpuSampleRow(e),
+  dead_letter: (e) => deadLetterRow(e),
+};
