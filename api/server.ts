@@ -1,4 +1,4 @@
-import express, { type Express } from 'express';
+import express, { type Express, type Router } from 'express';
 import type { Registry } from 'prom-client';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/log.js';
@@ -26,6 +26,8 @@ export interface ApiDeps {
   backpressure: (kind: EventKind) => BackpressureError | null;
   /** Problems that make the stack unready (storage down, a sink failing), empty when ready. */
   readiness: () => Promise<string[]>;
+  /** Feature modules' routes, mounted behind the same auth. */
+  routers?: Router[];
 }
 
 /** The HTTP API: health, self-metrics, ingest and read-only SQL. */
@@ -94,6 +96,8 @@ export function createApi(deps: ApiDeps): Express {
       sendError(res, e, logger);
     }
   });
+
+  for (const r of deps.routers ?? []) app.use(auth, r);
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'no such endpoint', reason: 'not_found' });

@@ -18,6 +18,9 @@ import type { Store } from '../storage/store.js';
 import { Sink } from '../sink/sink.js';
 import { DcgmScraper } from '../collector/gpu/scraper.js';
 import { createApi } from '../api/server.js';
+import { MODULES } from './modules.js';
+import type { ModuleContext, StackModule } from './module.js';
+import { MIGRATIONS } from '../storage/migrations.js';
 
 export interface Stack {
   url: string;
@@ -34,6 +37,8 @@ export interface Stack {
 export interface StackDeps {
   logger: Logger;
   now?: () => number;
+  /** Feature modules to run; defaults to all of them. */
+  modules?: StackModule[];
 }
 
 /** The composition root: builds storage, bus, sinks, collectors and the API from one validated config. */
@@ -48,7 +53,8 @@ export async function startStack(config: Config, deps: StackDeps): Promise<Stack
     if (!config.storage.url) cleanup.push(lockDataDir(config.storage.dataDir));
     const store = await openStore({ ...config.storage, database: config.storage.database });
     cleanup.push(() => store.close());
-    const applied = await migrate(store, config.storage.retentionDays);
+    const modules = deps.modules ?? MODULES;
+    const applied = await migrate(store, config.storage.retentionDays, [...MIGRATIONS, ...modules.flatMap((m) => m.migrations ?? [])]);
     if (applied.length) logger.info('applied migrations', { ids: applied });
 
     const registry = new Registry();
@@ -97,7 +103,12 @@ export async function startStack(config: Config, deps: StackDeps): Promise<Stack
       return problems;
     };
 
-    const app = createApi({ config, store, bus, deadLetters, registry, metrics, logger, now, backpressure, readiness });
+    const ctx: ModuleContext = { config, store, registry, logger, now };
+    for (const m of modules) {
+      if (m.start) cleanup.push(await m.start(ctx));
+    }
+    const routers = modules.flatMap((m) => (m.router ? [m.router(ctx)] : []));
+    const app = createApi({ config, store, bus, deadLetters, registry, metrics, logger, now, backpressure, readiness, routers });
     const server: Server = await new Promise((resolve, reject) => {
       const srv = app.listen(config.server.port, config.server.host, () => resolve(srv));
       srv.once('error', reject);

@@ -26,10 +26,10 @@ export class KafkaBus implements Bus {
       brokers: opts.brokers,
       logLevel: logLevel.WARN,
       retry: { initialRetryTime: 200, retries: 8 },
-      logCreator: () => ({ level, log: entry }) => {
-        const fields = { namespace: entry.namespace, ...entry.log };
-        if (level <= logLevel.ERROR) log.error(`kafka: ${entry.log.message}`, fields);
-        else log.warn(`kafka: ${entry.log.message}`, fields);
+      logCreator: () => ({ namespace, level, log: entry }) => {
+        const { message, ...fields } = entry;
+        if (level <= logLevel.ERROR) log.error(`kafka: ${message}`, { namespace, ...fields });
+        else log.warn(`kafka: ${message}`, { namespace, ...fields });
       },
     });
   }
@@ -77,7 +77,7 @@ export class KafkaBus implements Bus {
       maxWaitTimeInMs: Math.max(10, opts.maxWaitMs),
       maxBytesPerPartition: 16 * 1024 * 1024,
       maxBytes: 64 * 1024 * 1024,
-      sessionTimeout: 30_000,
+      sessionTimeout: 10_000,
       heartbeatInterval: 3_000,
     });
     this.consumers.add(consumer);

@@ -12,7 +12,7 @@ export async function publishExposition(text: string, opts: { bus: Bus; topicPre
     families = parseExposition(text).families;
   } catch (e) {
     if (e instanceof ExpositionError) {
-      throw new MlobsError(`malformed exposition at line ${e.line}: ${e.message}`, { reason: 'bad_exposition', retryable: false, cause: e });
+      throw new MlobsError(`malformed exposition: ${e.message}`, { reason: 'bad_exposition', retryable: false, cause: e });
     }
     throw e;
   }

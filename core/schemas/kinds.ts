@@ -25,7 +25,10 @@ export function describeIssues(error: z.ZodError, max = 3): string {
     .map((i) => {
       const keys = (i as { keys?: string[] }).keys;
       const path = [...i.path, ...(keys?.length ? [keys.join(',')] : [])].join('.');
-      return path ? `${path}: ${i.message}` : i.message;
+      // Record-key and union failures carry the useful message one level down.
+      const inner = (i as { issues?: { message: string }[] }).issues?.[0]?.message;
+      const message = inner ? `${i.message}: ${inner}` : i.message;
+      return path ? `${path}: ${message}` : message;
     })
     .join('; ');
 }

@@ -1,0 +1,38 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { validateConfig, type ConfigInput } from '../../core/config.js';
+import { silentLogger } from '../../core/log.js';
+import { startStack, type Stack } from '../../app/stack.js';
+
+/** A stack on a fresh temporary data dir and a free port, with short batching so tests run fast. */
+export async function testStack(overrides: ConfigInput = {}): Promise<Stack & { post: typeof post; sql: typeof sql; dataDir: string }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'mlobs-test-'));
+  const config = validateConfig({
+    ...overrides,
+    server: { port: 0, ...overrides.server },
+    storage: { dataDir, ...overrides.storage },
+    sink: { batchMaxWaitMs: 20, retryInitialMs: 20, retryMaxMs: 200, ...overrides.sink },
+  });
+  const stack = await startStack(config, { logger: silentLogger });
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(stack.url + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: (typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body)) as BodyInit });
+  const sql = async <T = Record<string, any>>(query: string, params: Record<string, unknown> = {}): Promise<T[]> => {
+    const res = await post('/v1/sql', { query, params });
+    const body = (await res.json()) as { data: T[]; error?: string };
+    if (!res.ok) throw new Error(`SQL failed: ${body.error}`);
+    return body.data;
+  };
+  return Object.assign(stack, { post, sql, dataDir });
+}
+
+/** Polls until `check` returns true or the timeout passes; returns the last value. */
+export async function eventually<T>(fn: () => Promise<T>, check: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let v = await fn();
+  while (!check(v) && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 50));
+    v = await fn();
+  }
+  return v;
+}
