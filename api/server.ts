@@ -24,6 +24,7 @@ export interface ApiDeps {
   logger: Logger;
   now: () => number;
   backpressure: (kind: EventKind) => BackpressureError | null;
+  oldestAcceptedMs: (kind: EventKind) => number | undefined;
   /** Problems that make the stack unready (storage down, a sink failing), empty when ready. */
   readiness: () => Promise<string[]>;
   /** Feature modules' routes, mounted behind the same auth. */
@@ -62,9 +63,12 @@ export function createApi(deps: ApiDeps): Express {
       const body = await readBody(req, config.server.maxBodyBytes);
       const text = decodeUtf8(body);
       try {
-        const samples = await publishExposition(text, { bus: deps.bus, topicPrefix: config.kafka.topicPrefix, nowMs: receivedAtMs, source: 'push' });
-        deps.metrics.ingestEvents.inc({ kind: 'gpu_sample', outcome: 'accepted' }, samples);
-        res.status(202).json({ accepted: samples });
+        const oldestMs = deps.oldestAcceptedMs('gpu_sample');
+        const r = await publishExposition(text, { bus: deps.bus, topicPrefix: config.kafka.topicPrefix, nowMs: receivedAtMs, source: 'push', oldestMs });
+        deps.metrics.ingestEvents.inc({ kind: 'gpu_sample', outcome: 'accepted' }, r.published);
+        deps.metrics.ingestEvents.inc({ kind: 'gpu_sample', outcome: 'rejected' }, r.tooOld);
+        const tooOld = r.tooOld ? { rejected: r.tooOld, error: `${r.tooOld} samples are older than the GPU sample retention (kept from ${new Date(oldestMs!).toISOString()})` } : {};
+        res.status(r.published > 0 || r.tooOld === 0 ? 202 : 400).json({ accepted: r.published, ...tooOld });
       } catch (e) {
         if (e instanceof MlobsError && e.reason === 'bad_exposition') {
           await deps.deadLetters.keep([{ kind: 'gpu_sample', source: 'http:gpu_push', reason: e.reason, error: e.message, payload: text, receivedAtMs }]);

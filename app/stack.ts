@@ -6,6 +6,7 @@ import type { Config } from '../core/config.js';
 import type { Logger } from '../core/log.js';
 import { createMetrics } from '../core/metrics.js';
 import { BackpressureError } from '../core/errors.js';
+import { oldestAcceptedMs } from '../core/retention.js';
 import { EVENT_KIND_NAMES, topicOf, type EventKind } from '../core/schemas/kinds.js';
 import type { Bus } from '../bus/bus.js';
 import { MemoryBus } from '../bus/memory-bus.js';
@@ -70,11 +71,12 @@ export async function startStack(config: Config, deps: StackDeps): Promise<Stack
     await bus.ensureTopics(topics);
     const deadLetters = new DeadLetterQueue(bus, topicOf('dead_letter', config.kafka.topicPrefix), metrics);
 
+    const oldest = (kind: EventKind) => oldestAcceptedMs(kind, config.storage.retentionDays, now());
     const sinks = EVENT_KIND_NAMES.map(
       (kind) =>
         new Sink(
           { kind, topic: topicOf(kind, config.kafka.topicPrefix), groupId: `${config.kafka.groupId}.${kind}`, ...config.sink },
-          { bus, store, deadLetters, metrics, logger, tracer, now },
+          { bus, store, deadLetters, metrics, logger, tracer, now, oldestAcceptedMs: () => oldest(kind) },
         ),
     );
     for (const s of sinks) {
@@ -108,7 +110,7 @@ export async function startStack(config: Config, deps: StackDeps): Promise<Stack
       if (m.start) cleanup.push(await m.start(ctx));
     }
     const routers = modules.flatMap((m) => (m.router ? [m.router(ctx)] : []));
-    const app = createApi({ config, store, bus, deadLetters, registry, metrics, logger, now, backpressure, readiness, routers });
+    const app = createApi({ config, store, bus, deadLetters, registry, metrics, logger, now, backpressure, readiness, routers, oldestAcceptedMs: oldest });
     const server: Server = await new Promise((resolve, reject) => {
       const srv = app.listen(config.server.port, config.server.host, () => resolve(srv));
       srv.once('error', reject);

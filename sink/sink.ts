@@ -28,6 +28,8 @@ export interface SinkDeps {
   tracer?: Tracer;
   now?: () => number;
   random?: () => number;
+  /** The oldest event time the kind's table keeps; older events become dead letters. */
+  oldestAcceptedMs?: () => number | undefined;
 }
 
 /** Exponential backoff with full jitter, as AWS recommends, capped at maxMs. */
@@ -93,7 +95,7 @@ export class Sink {
     const rowMessages: BusMessage[] = [];
     const dead = [];
     for (const m of batch) {
-      const d = decodeEvent(kind, m.value);
+      const d = decodeEvent(kind, m.value, { oldestMs: this.deps.oldestAcceptedMs?.() });
       if (!d.ok) {
         dead.push({ m, reason: d.reason, error: d.error });
         continue;

@@ -40,7 +40,7 @@ async function sql(query: string): Promise<any[]> {
   return body.data;
 }
 
-const T0 = Date.parse('2026-11-25T00:00:00Z');
+const T0 = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 86_400_000;
 const prediction = (i: number, model = 'kafka-model') => ({ model, prediction_id: `p-${i}`, timestamp: T0 + i, features: { x: i % 97, c: `c${i % 5}` }, prediction: i % 2 });
 
 beforeAll(async () => {

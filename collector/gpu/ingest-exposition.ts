@@ -6,7 +6,10 @@ import { toGpuSamples } from './dcgm.js';
 import { gpuSampleToEvent } from './to-event.js';
 
 /** Parses one DCGM exposition and publishes every sample; scrape and push share this so both store the same rows. */
-export async function publishExposition(text: string, opts: { bus: Bus; topicPrefix: string; nowMs: number; source: string }): Promise<number> {
+export async function publishExposition(
+  text: string,
+  opts: { bus: Bus; topicPrefix: string; nowMs: number; source: string; oldestMs?: number },
+): Promise<{ published: number; tooOld: number }> {
   let families;
   try {
     families = parseExposition(text).families;
@@ -16,11 +19,13 @@ export async function publishExposition(text: string, opts: { bus: Bus; topicPre
     }
     throw e;
   }
-  const samples = toGpuSamples(families, { nowMs: opts.nowMs, source: opts.source });
+  const all = toGpuSamples(families, { nowMs: opts.nowMs, source: opts.source });
+  // Samples older than the table's retention would be deleted by its TTL as soon as written.
+  const samples = opts.oldestMs === undefined ? all : all.filter((s) => s.tsMs >= opts.oldestMs!);
   // Key by GPU so that one GPU's samples stay ordered on one partition.
   await opts.bus.publish(
     topicOf('gpu_sample', opts.topicPrefix),
     samples.map((s) => ({ key: `${s.hostname}/${s.uuid || s.gpu}`, value: JSON.stringify(gpuSampleToEvent(s)) })),
   );
-  return samples.length;
+  return { published: samples.length, tooOld: all.length - samples.length };
 }

@@ -73,7 +73,7 @@ export class DcgmScraper {
           const timeout = (e as Error).name === 'TimeoutError';
           throw new MlobsError(`${timeout ? 'timed out' : 'failed'} scraping ${target}: ${errorMessage(e)}`, { reason: timeout ? 'timeout' : 'connection_failed', retryable: true, cause: e });
         }
-        const n = await publishExposition(text, { bus: this.deps.bus, topicPrefix: this.opts.topicPrefix, nowMs, source: target });
+        const { published: n } = await publishExposition(text, { bus: this.deps.bus, topicPrefix: this.opts.topicPrefix, nowMs, source: target });
         metrics.scrapes.inc({ target, outcome: 'success' });
         metrics.scrapeUp.set({ target }, 1);
         metrics.scrapeSamples.set({ target }, n);

@@ -7,7 +7,8 @@ beforeAll(async () => {
 });
 afterAll(async () => s?.stop());
 
-const T0 = Date.parse('2026-11-20T10:00:00Z');
+// Relative to today: fixed dates would fall out of the tables' retention as time passes.
+const T0 = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 86_400_000;
 const pred = (id: string, extra: Record<string, unknown> = {}) => ({
   model: 'ingest-model',
   prediction_id: id,
@@ -91,6 +92,7 @@ describe('POST /v1/predictions', () => {
       pred('h-6', { model: 'm; DROP TABLE x' }),
       pred('h-7', { timestamp: 1_700_000_000 }),
       pred('h-8', { extra_field: true }),
+      pred('h-9', { timestamp: Date.now() - 365 * 86_400_000 }),
       pred('h-ok'),
     ];
     // 20,000 levels of nesting, spliced in as text: too deep for JSON.stringify to build.
@@ -98,11 +100,12 @@ describe('POST /v1/predictions', () => {
     expect(res.status).toBe(202);
     const body = (await res.json()) as any;
     expect(body.accepted).toBe(1);
-    expect(body.rejected.map((r: any) => r.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(body.rejected.map((r: any) => r.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
     expect(body.rejected[0].error).toMatch(/feature name/);
     expect(body.rejected[1].error).toMatch(/longer than/);
     expect(body.rejected[6].error).toMatch(/between 2000 and 2100/);
     expect(body.rejected[7].error).toMatch(/extra_field/);
+    expect(body.rejected[8]).toMatchObject({ reason: 'older_than_retention', error: expect.stringMatching(/retention/) });
     await s.drain();
     expect(await s.sql(`SELECT count() c FROM predictions WHERE prediction_id LIKE 'h-%'`)).toEqual([{ c: 1 }]);
     expect(await s.sql(`SELECT count() c FROM system.tables WHERE database = 'mlobs' AND name = 'predictions'`)).toEqual([{ c: 1 }]);

@@ -17,6 +17,8 @@ export interface IngestDeps {
   maxBodyBytes: number;
   /** Non-null when the path to storage is congested: answer 503 with this Retry-After. */
   backpressure: (kind: EventKind) => BackpressureError | null;
+  /** The oldest event time the kind's table keeps (see core/retention.ts). */
+  oldestAcceptedMs: (kind: EventKind) => number | undefined;
   now: () => number;
 }
 
@@ -50,7 +52,7 @@ export function ingestHandler(kind: EventKind, deps: IngestDeps) {
           rejected.push({ index: item.index, reason: 'invalid_json', error: item.error, raw: item.raw });
           continue;
         }
-        const v = validateEvent(kind, item.value);
+        const v = validateEvent(kind, item.value, { oldestMs: deps.oldestAcceptedMs(kind) });
         if (v.ok) accepted.push({ key: keyOf(kind, v.event), value: JSON.stringify(v.event) });
         else rejected.push({ index: item.index, reason: v.reason, error: v.error, raw: item.raw });
       }

@@ -1,0 +1,62 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, validateConfig } from './config.js';
+import { parseDurationMs } from './duration.js';
+
+const yamlFile = (text: string) => {
+  const f = join(mkdtempSync(join(tmpdir(), 'mlobs-cfg-')), 'mlobs.yaml');
+  writeFileSync(f, text);
+  return f;
+};
+
+describe('config', () => {
+  it('runs on embedded defaults when nothing is configured', () => {
+    const c = loadConfig({ env: {} });
+    expect(c.storage.url).toBeUndefined();
+    expect(c.kafka.brokers).toEqual([]);
+    expect(c.server).toMatchObject({ host: '127.0.0.1', port: 8080 });
+  });
+
+  it('names every bad key of a YAML file', () => {
+    const f = yamlFile('server:\n  prot: 1\nsink:\n  batchMaxWaitMs: soon\ncollectors:\n  dcgm:\n    targets: [ftp://x]\n');
+    expect(() => loadConfig({ file: f })).toThrow(/server\.prot: Unrecognized key[\s\S]*sink\.batchMaxWaitMs: not a duration[\s\S]*collectors\.dcgm\.targets\.0/);
+  });
+
+  it('says when the file is not YAML or cannot be read', () => {
+    expect(() => loadConfig({ file: yamlFile('a: [1,\n') })).toThrow(/not valid YAML/);
+    expect(() => loadConfig({ file: '/nonexistent/mlobs.yaml' })).toThrow(/cannot read config file/);
+  });
+
+  it('lets environment override the file and flags override both', () => {
+    const f = yamlFile('server:\n  port: 7000\nstorage:\n  dataDir: /tmp/a\n');
+    const c = loadConfig({ file: f, env: { MLOBS_PORT: '7100', KAFKA_BROKERS: 'k1:9092, k2:9092', CLICKHOUSE_URL: 'http://ch:8123', MLOBS_DCGM_TARGETS: 'http://n1:9400/metrics,http://n2:9400/metrics' }, flags: { port: 7200 } });
+    expect(c.server.port).toBe(7200);
+    expect(c.kafka.brokers).toEqual(['k1:9092', 'k2:9092']);
+    expect(c.storage.url).toBe('http://ch:8123');
+    expect(c.collectors.dcgm.targets).toHaveLength(2);
+    expect(c.storage.dataDir).toBe('/tmp/a');
+  });
+
+  it('refuses to listen beyond loopback without a bearer token', () => {
+    expect(() => loadConfig({ env: { MLOBS_HOST: '0.0.0.0' } })).toThrow(/authToken/);
+    expect(loadConfig({ env: { MLOBS_HOST: '0.0.0.0', MLOBS_AUTH_TOKEN: 'a-long-enough-token' } }).server.host).toBe('0.0.0.0');
+  });
+
+  it('rejects a non-numeric MLOBS_PORT by name', () => {
+    expect(() => loadConfig({ env: { MLOBS_PORT: 'eighty' } })).toThrow(/MLOBS_PORT/);
+  });
+
+  it('accepts durations as text and checks the scrape timeout against the interval', () => {
+    expect(validateConfig({ collectors: { dcgm: { scrapeIntervalMs: '30s', scrapeTimeoutMs: '10s' } } }).collectors.dcgm).toMatchObject({ scrapeIntervalMs: 30_000, scrapeTimeoutMs: 10_000 });
+    expect(() => validateConfig({ collectors: { dcgm: { scrapeIntervalMs: '5s', scrapeTimeoutMs: '10s' } } })).toThrow(/scrapeTimeoutMs: must not exceed/);
+  });
+});
+
+describe('parseDurationMs', () => {
+  it.each([
+    ['500ms', 500], ['15s', 15_000], ['1h30m', 5_400_000], ['2d', 172_800_000], ['250', 250], [42, 42],
+  ])('reads %s as %d ms', (input, ms) => expect(parseDurationMs(input)).toBe(ms));
+  it.each(['', 'soon', '5 s', '-1s', '1x'])('refuses %j', (input) => expect(parseDurationMs(input)).toBeNull());
+});
