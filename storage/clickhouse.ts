@@ -98,10 +98,17 @@ class ClickHouseStore implements Store {
     // Settings go inline: with the embedded engine, clickhouse-js settings would become a
     // session-wide SET and the token would then apply to every later insert.
     const settings = opts.dedupToken ? ` SETTINGS insert_deduplication_token = '${opts.dedupToken}'` : '';
+    // JSONCompactEachRow: the engine parses it about a third faster than JSONEachRow (measured),
+    // since column names are not repeated per row. Rows of one batch share one shape.
+    const columns = Object.keys(rows[0]!);
     let body = '';
-    for (const r of rows) body += JSON.stringify(r) + '\n';
+    for (const r of rows) {
+      const rec = r as Record<string, unknown>;
+      body += JSON.stringify(columns.map((c) => rec[c] ?? null)) + '\n';
+    }
     try {
-      const res = await this.writer.exec({ query: `INSERT INTO ${this.database}.${table}${settings} FORMAT JSONEachRow`, values: Readable.from([body]) });
+      const cols = columns.map((c) => '`' + c.replace(/`/g, '') + '`').join(', ');
+      const res = await this.writer.exec({ query: `INSERT INTO ${this.database}.${table} (${cols})${settings} FORMAT JSONCompactEachRow`, values: Readable.from([body]) });
       res.stream.resume();
     } catch (e) {
       throw classifyClickHouseError(e, `insert into ${table} failed`);

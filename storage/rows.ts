@@ -63,9 +63,10 @@ export function pipelineEventRow(e: PipelineEvent, receivedAtMs: number, fallbac
 }
 
 export function gpuSampleRow(e: GpuSampleEvent) {
-  // JSONEachRow reads the bare words nan/inf/-inf for Float64.
+  // The JSON input formats read the bare words nan/inf/-inf for Float64.
   const value = e.value === 'NaN' ? 'nan' : e.value === '+Inf' ? 'inf' : e.value === '-Inf' ? '-inf' : e.value;
-  return { ...e, ts: dt(e.timestamp), timestamp: undefined, value };
+  const { timestamp, ...rest } = e;
+  return { ...rest, ts: dt(timestamp), value };
 }
 
 export function deadLetterRow(e: DeadLetterEvent) {

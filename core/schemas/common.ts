@@ -29,4 +29,5 @@ export const name = (what: string, max = 128) =>
 /** Free text with a hard length bound, so one event cannot blow up a batch. */
 export const text = (max: number) => z.string().max(max, `longer than ${max} characters`);
 
-export const finiteNumber = z.number().refine(Number.isFinite, 'must be a finite number');
+// zod 4's number() already refuses NaN and ±Infinity.
+export const finiteNumber = z.number();

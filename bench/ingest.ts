@@ -1,0 +1,114 @@
+// npm run bench:ingest — prediction events (20 features each) per second through the whole path,
+// HTTP → bus → ClickHouse, embedded and with a real Kafka broker, beside the raw @clickhouse/client
+// insert rate of the same rows into the same engine. Appends the figures to bench/RESULTS.md.
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, mkdtempSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore } from '../storage/clickhouse.js';
+import { migrate } from '../storage/migrations.js';
+import { predictionRow } from '../storage/rows.js';
+import { predictionEvent } from '../core/schemas/events.js';
+import { validateConfig } from '../core/config.js';
+import { freePort, spawnMlobs, waitReady, REPO } from '../test/helpers/process.js';
+
+const N = Number(process.env.BENCH_EVENTS ?? 200_000);
+const BATCH = 1000;
+const CONCURRENCY = 4;
+const start = Date.now() - 3_600_000;
+
+function events(from: number, count: number, tag: string) {
+  const out = [];
+  for (let i = from; i < from + count; i++) {
+    const features: Record<string, number> = {};
+    for (let f = 0; f < 20; f++) features[`f${f}`] = ((i * 7919 + f * 104729) % 100_003) / 1000;
+    out.push({ model: `bench-${tag}`, prediction_id: `${tag}-${i}`, timestamp: start + i, features, prediction: i % 2, score: (i % 100) / 100, latency_ms: 5 });
+  }
+  return out;
+}
+
+async function rawInsertRate(): Promise<number> {
+  const store = await openStore({ database: 'benchraw', dataDir: mkdtempSync(join(tmpdir(), 'mlobs-bench-raw-')) });
+  await migrate(store, validateConfig({}).storage.retentionDays);
+  const received = Date.now();
+  const rows = events(0, N, 'raw').map((e) => predictionRow(predictionEvent.parse(e), received));
+  const t0 = performance.now();
+  for (let i = 0; i < rows.length; i += 20_000) await store.insert('predictions', rows.slice(i, i + 20_000));
+  const secs = (performance.now() - t0) / 1000;
+  await store.close();
+  return N / secs;
+}
+
+async function throughStack(label: string, env: Record<string, string>): Promise<number> {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'mlobs-bench-'));
+  const child = spawnMlobs(['up', '--port', String(port), '--data-dir', dataDir], { MLOBS_LOG_LEVEL: 'warn', KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitReady(`${url}/readyz`, child);
+    const bodies: string[] = [];
+    for (let i = 0; i < N; i += BATCH) bodies.push(events(i, BATCH, label).map((e) => JSON.stringify(e)).join('\n'));
+    const count = async () => {
+      const r = await fetch(`${url}/v1/sql`, { method: 'POST', body: JSON.stringify({ query: 'SELECT count() c FROM predictions WHERE model = {m:String}', params: { m: `bench-${label}` } }) });
+      return ((await r.json()) as { data: { c: number }[] }).data[0]!.c;
+    };
+    const t0 = performance.now();
+    let next = 0;
+    const worker = async () => {
+      while (next < bodies.length) {
+        const body = bodies[next++]!;
+        for (;;) {
+          const res = await fetch(`${url}/v1/predictions`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body });
+          await res.arrayBuffer();
+          if (res.status === 202) break;
+          if (res.status !== 503) throw new Error(`ingest answered ${res.status}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    const accepted = performance.now();
+    while ((await count()) < N) await new Promise((r) => setTimeout(r, 50));
+    const secs = (performance.now() - t0) / 1000;
+    console.log(`${label}: accepted in ${((accepted - t0) / 1000).toFixed(2)} s, stored in ${secs.toFixed(2)} s`);
+    return N / secs;
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+}
+
+const raw = await rawInsertRate();
+console.log(`raw insert: ${Math.round(raw)} rows/s`);
+const embedded = await throughStack('embedded', {});
+console.log(`embedded whole path: ${Math.round(embedded)} events/s`);
+let kafka: number | null = null;
+let brokers = process.env.KAFKA_BROKERS;
+let startedBroker = false;
+if (!brokers) {
+  const out = execFileSync('bash', ['deploy/kafka/kafka.sh', 'start', '--port', '19093'], { cwd: REPO, encoding: 'utf8' });
+  brokers = /KAFKA_BROKERS=(\S+)/.exec(out)![1]!;
+  startedBroker = true;
+}
+try {
+  kafka = await throughStack('kafka', { KAFKA_BROKERS: brokers, MLOBS_KAFKA_TOPIC_PREFIX: `bench${Date.now()}.` });
+  console.log(`kafka whole path: ${Math.round(kafka)} events/s`);
+} finally {
+  if (startedBroker) execFileSync('bash', ['deploy/kafka/kafka.sh', 'stop', '--port', '19093'], { cwd: REPO });
+}
+
+const line = (name: string, v: number) => `| ${name} | ${Math.round(v).toLocaleString('en-US')} | ${(v / raw).toFixed(2)} | ${v >= 50_000 && v / raw >= 0.7 ? 'met' : 'missed'} |`;
+const section = `
+## bench:ingest — ${new Date().toISOString().slice(0, 10)}
+
+Machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}. ${N.toLocaleString('en-US')} prediction events with 20 numeric features, NDJSON batches of ${BATCH}, ${CONCURRENCY} concurrent HTTP clients in the same machine.
+Target: ≥ 50,000 events/s through the whole path and ≥ 0.7 of the raw insert rate.
+
+| path | events/s | ratio to raw insert | target |
+|---|---|---|---|
+| raw @clickhouse/client insert (JSONEachRow, embedded engine) | ${Math.round(raw).toLocaleString('en-US')} | 1.00 | — |
+${line('HTTP → in-process bus → embedded ClickHouse', embedded)}
+${kafka === null ? '' : line('HTTP → Kafka (local KRaft broker) → embedded ClickHouse', kafka)}
+`;
+appendFileSync(join(REPO, 'bench/RESULTS.md'), section);
+console.log(section);
