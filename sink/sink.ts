@@ -88,7 +88,20 @@ export class Sink {
   }
 
   /** Handles one batch; rejects (so that it is redelivered) only when storage or the bus failed transiently. */
-  async handle(batch: BusMessage[]): Promise<void> {
+  handle(batch: BusMessage[]): Promise<void> {
+    return this.tracer.startActiveSpan('mlobs.sink.consume', { attributes: { 'mlobs.kind': this.opts.kind, 'mlobs.messages': batch.length } }, async (span) => {
+      try {
+        await this.handleBatch(batch);
+      } catch (e) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(e) });
+        throw e;
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  private async handleBatch(batch: BusMessage[]): Promise<void> {
     const { kind } = this.opts;
     const { metrics } = this.deps;
     const rows: object[] = [];
