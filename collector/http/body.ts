@@ -43,7 +43,8 @@ export function decodeUtf8(body: Buffer): string {
   }
 }
 
-export type Item = { index: number; value: unknown; raw: string } | { index: number; error: string; raw: string };
+/** One event of a request body; `raw` is its text (for NDJSON the line itself, else produced on demand). */
+export type Item = { index: number; value: unknown; raw: () => string } | { index: number; error: string; raw: () => string };
 
 /**
  * Splits a body into items: a JSON array, a single JSON object, or NDJSON (one value per line).
@@ -60,17 +61,18 @@ export function splitItems(text: string): Item[] {
       throw new MlobsError(`body is not valid JSON: ${(e as Error).message}`, { reason: 'invalid_json', retryable: false });
     }
     if (!Array.isArray(arr)) throw new MlobsError('body must be a JSON array, a JSON object or NDJSON', { reason: 'invalid_json', retryable: false });
-    return arr.map((value, index) => ({ index, value, raw: safeStringify(value) }));
+    return arr.map((value, index) => ({ index, value, raw: () => safeStringify(value) }));
   }
   const lines = trimmed.split(/\r?\n/);
   const items: Item[] = [];
   let index = 0;
   for (const line of lines) {
     if (line.trim() === '') continue;
+    const raw = () => line;
     try {
-      items.push({ index, value: JSON.parse(line), raw: line });
+      items.push({ index, value: JSON.parse(line), raw });
     } catch (e) {
-      items.push({ index, error: `line is not valid JSON: ${(e as Error).message}`, raw: line });
+      items.push({ index, error: `line is not valid JSON: ${(e as Error).message}`, raw });
     }
     index++;
   }
