@@ -28,6 +28,8 @@ export function stopOnSignals(stack: Stack, logger: Logger, extra: () => Promise
     await stack.stop();
     process.exit(0);
   };
+  // A stray rejection in a background loop must not take the whole stack down: log and count it.
+  process.on('unhandledRejection', (e) => logger.error('unhandled rejection', { error: e instanceof Error ? e.stack : String(e) }));
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 }
