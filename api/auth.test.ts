@@ -22,6 +22,13 @@ describe('bearer token', () => {
     expect((await s.post('/v1/predictions', body, { authorization: 'Bearer correct-horse-battery-staple' })).status).toBe(202);
   });
 
+  it('accepts the token as the password of basic auth or as X-ClickHouse-Key, as ClickHouse clients send it', async () => {
+    const basic = 'Basic ' + Buffer.from('grafana:correct-horse-battery-staple').toString('base64');
+    expect((await s.post('/v1/sql', { query: 'SELECT 1' }, { authorization: basic })).status).toBe(200);
+    expect((await s.post('/v1/sql', { query: 'SELECT 1' }, { 'x-clickhouse-key': 'correct-horse-battery-staple' })).status).toBe(200);
+    expect((await s.post('/v1/sql', { query: 'SELECT 1' }, { authorization: 'Basic ' + Buffer.from('grafana:nope').toString('base64') })).status).toBe(401);
+  });
+
   it('leaves health and metrics open for probes and scrapers', async () => {
     expect((await fetch(s.url + '/healthz')).status).toBe(200);
     expect((await fetch(s.url + '/metrics')).status).toBe(200);
