@@ -3,6 +3,9 @@ import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from './errors.js';
 import { parseDurationMs } from './duration.js';
+import { driftConfigSchema } from '../drift/config.js';
+import { costConfigSchema } from '../cost/config.js';
+import { alertingConfigSchema } from '../alerting/config.js';
 
 // Durations are stored in milliseconds (names end in Ms) but may be written as `15s`, `2h`.
 const durationMs = z.union([z.number(), z.string()]).transform((v, ctx) => {
@@ -99,6 +102,9 @@ export const configSchema = z
       .strict()
       .prefault({}),
     pipelines: z.array(pipelineSchema).default([]),
+    cost: costConfigSchema.prefault({}),
+    alerting: alertingConfigSchema.prefault({}),
+    drift: driftConfigSchema.prefault({}),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -1,0 +1,108 @@
+import { writeFileSync } from 'node:fs';
+import { loadConfig } from '../core/config.js';
+import { ConfigError } from '../core/errors.js';
+import { parseFlags } from '../cli/args.js';
+import { crossCheck } from './config.js';
+import { prometheusRulesYaml } from './export/prometheus.js';
+
+export const ALERTING_HELP = `mlobs alerts [--url URL] [--state firing|pending|resolved] [--json]
+    list alerts of a running stack: state, since when, and why
+mlobs slo status [--url URL] [--json]
+    error budget left and burn rates of every SLO
+mlobs slo export-prometheus [--config FILE] [--out FILE]
+    write the SLOs as Prometheus recording and alerting rules (Sloth conventions); check with promtool check rules
+mlobs silence add --author NAME --comment TEXT (--duration 2h | --ends ISO) MATCHER... [--url URL]
+mlobs silence list [--url URL] [--json]
+mlobs silence expire ID [--url URL]
+    MATCHER as in Alertmanager: alertname="GpuIdle", model=~"fraud.*", severity!="info"`;
+
+const urlOf = (v: string | undefined) => (v ?? process.env.MLOBS_URL ?? `http://127.0.0.1:${process.env.MLOBS_PORT ?? 8080}`).replace(/\/+$/, '');
+
+async function call(url: string, path: string, init: RequestInit = {}): Promise<any> {
+  const token = process.env.MLOBS_AUTH_TOKEN;
+  let res: Response;
+  try {
+    res = await fetch(url + path, { ...init, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+  } catch (e) {
+    throw new ConfigError(`cannot reach mlobs at ${url}: ${(e as Error).message} (is \`mlobs up\` running? use --url)`);
+  }
+  const body = (await res.json().catch(() => ({}))) as any;
+  if (!res.ok) throw new ConfigError(`${init.method ?? 'GET'} ${path} failed (${res.status}): ${body.error ?? res.statusText}`);
+  return body;
+}
+
+const since = (iso: string | null) => (iso ? `${iso} (${Math.round((Date.now() - Date.parse(iso)) / 60_000)} min ago)` : '');
+
+/** `mlobs alerts`: what is firing, since when, and why. */
+export async function alerts(argv: string[]): Promise<void> {
+  const { values } = parseFlags(argv, { url: { type: 'string' }, state: { type: 'string' }, json: { type: 'boolean' } });
+  const body = await call(urlOf(values.url), `/v1/alerts${values.state ? `?state=${encodeURIComponent(values.state)}` : ''}`);
+  if (values.json) return void console.log(JSON.stringify(body.alerts, null, 2));
+  if (!body.alerts.length) return void console.log('no alerts');
+  for (const a of body.alerts) {
+    const muted = a.silencedBy.length ? ` [silenced by ${a.silencedBy.join(', ')}]` : a.inhibitedBy ? ` [inhibited by ${a.inhibitedBy}]` : '';
+    console.log(`${a.state.toUpperCase()} ${a.labels.alertname} ${a.labels.severity ?? ''} ${a.fingerprint}${muted}`);
+    console.log(`  labels:  ${Object.entries(a.labels).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+    console.log(`  since:   ${since(a.startsAt ?? a.activeAt)}${a.endsAt ? `, resolved ${a.endsAt}` : ''}`);
+    console.log(`  summary: ${a.annotations.summary ?? ''}`);
+    console.log(`  why:     ${a.why}`);
+    for (const k of ['dashboard_url', 'runbook_url']) if (a.annotations[k]) console.log(`  ${k.replace('_url', '')}: ${a.annotations[k]}`);
+  }
+}
+
+/** `mlobs slo status | export-prometheus`. */
+export async function slo(argv: string[]): Promise<void> {
+  const [sub, ...rest] = argv;
+  if (sub === 'export-prometheus') {
+    const { values } = parseFlags(rest, { config: { type: 'string' }, out: { type: 'string' } });
+    const config = loadConfig({ file: values.config, env: process.env });
+    const problems = crossCheck(config.alerting, config.pipelines);
+    if (problems.length) throw new ConfigError(`invalid alerting config:\n  ${problems.join('\n  ')}`);
+    if (!config.alerting.slos.length) throw new ConfigError('no SLOs declared under alerting.slos: nothing to export');
+    const text = prometheusRulesYaml(config.alerting);
+    if (values.out) {
+      writeFileSync(values.out, text);
+      console.error(`wrote ${config.alerting.slos.length} SLOs as Prometheus rules to ${values.out}`);
+    } else process.stdout.write(text);
+    return;
+  }
+  if (sub !== 'status') throw new ConfigError(`usage:\n${ALERTING_HELP}`);
+  const { values } = parseFlags(rest, { url: { type: 'string' }, json: { type: 'boolean' } });
+  const body = await call(urlOf(values.url), '/v1/slo');
+  if (values.json) return void console.log(JSON.stringify(body, null, 2));
+  for (const w of body.warnings) console.log(`warning: ${w}`);
+  console.table(
+    body.slos.map((s: any) => ({
+      slo: s.slo,
+      objective: `${(s.objective * 100).toFixed(3)} %`,
+      'budget left': `${(s.budgetRemaining * 100).toFixed(1)} %`,
+      'burn (page, long)': s.page.pairs.map((p: any) => (p.longRatio / s.errorBudget).toFixed(2) + 'x').join(' '),
+      page: s.page.burning ? 'FIRING' : '-',
+      ticket: s.ticket.burning ? 'FIRING' : '-',
+    })),
+  );
+}
+
+/** `mlobs silence add | list | expire`. */
+export async function silence(argv: string[]): Promise<void> {
+  const [sub, ...rest] = argv;
+  const { values, positionals } = parseFlags(rest, { url: { type: 'string' }, author: { type: 'string' }, comment: { type: 'string' }, duration: { type: 'string' }, ends: { type: 'string' }, json: { type: 'boolean' } });
+  const url = urlOf(values.url);
+  if (sub === 'add') {
+    const { parseDurationMs } = await import('../core/duration.js');
+    const ms = values.duration ? parseDurationMs(values.duration) : null;
+    if (values.duration && !ms) throw new ConfigError(`--duration: not a duration: ${values.duration}`);
+    const endsAt = values.ends ?? (ms ? Date.now() + ms : undefined);
+    if (!endsAt) throw new ConfigError('give --duration (e.g. 2h) or --ends (ISO time)');
+    const s = await call(url, '/v1/silences', { method: 'POST', body: JSON.stringify({ matchers: positionals, endsAt, createdBy: values.author ?? process.env.USER, comment: values.comment }) });
+    console.log(s.id);
+  } else if (sub === 'list') {
+    const body = await call(url, '/v1/silences');
+    if (values.json) return void console.log(JSON.stringify(body.silences, null, 2));
+    console.table(body.silences.map((s: any) => ({ id: s.id, state: s.state, matchers: s.matchers.join(','), ends: s.endsAt, by: s.createdBy, comment: s.comment })));
+  } else if (sub === 'expire') {
+    if (!positionals[0]) throw new ConfigError('usage: mlobs silence expire ID');
+    const s = await call(url, `/v1/silences/${encodeURIComponent(positionals[0])}`, { method: 'DELETE' });
+    console.log(`expired ${s.id}`);
+  } else throw new ConfigError(`usage:\n${ALERTING_HELP}`);
+}

@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Gauge, Registry } from 'prom-client';
+import { silentLogger } from '../../core/log.js';
+import { testStack } from '../../test/helpers/stack.js';
+import { alertingConfigSchema, type AlertingConfigInput } from '../config.js';
+import { AlertingEngine } from '../engine.js';
+import { MemorySignals } from '../signals.js';
+
+const M = 60_000;
+const T = Date.now() - 3 * 3_600_000; // within every retention; the engines below run on injected time
+let s: Awaited<ReturnType<typeof testStack>>;
+
+const gpu = (metric: string, gpuId: string, value: number, tsMs: number, pod = '') =>
+  `${metric}{gpu="${gpuId}",UUID="GPU-${gpuId}",Hostname="node-1"${pod ? `,namespace="ml",pod="${pod}"` : ''}} ${value} ${tsMs}`;
+
+beforeAll(async () => {
+  s = await testStack({ alerting: { enabled: false } });
+  const lines: string[] = [];
+  for (let t = T; t <= T + 40 * M; t += M) {
+    lines.push(gpu('DCGM_FI_DEV_GPU_UTIL', '0', 1, t, 'trainer-0'), gpu('DCGM_FI_DEV_GPU_UTIL', '1', 80, t, 'trainer-1'));
+    lines.push(gpu('DCGM_FI_DEV_GPU_TEMP', '0', 70, t), gpu('DCGM_FI_DEV_GPU_TEMP', '1', t >= T + 30 * M ? 91 : 70, t));
+    lines.push(gpu('DCGM_FI_DEV_FB_USED', '0', 79_000, t), gpu('DCGM_FI_DEV_FB_FREE', '0', 1000, t));
+    lines.push(gpu('DCGM_FI_DEV_FB_USED', '1', 1000, t), gpu('DCGM_FI_DEV_FB_FREE', '1', 79_000, t));
+    lines.push(gpu('DCGM_FI_DEV_XID_ERRORS', '0', t === T + 35 * M ? 79 : 0, t));
+  }
+  expect((await fetch(`${s.url}/v1/gpu/metrics`, { method: 'POST', body: lines.join('\n') + '\n' })).status).toBe(202);
+  const ev = (pipeline: string, run: string, status: string, ts: number, error = '') => ({ pipeline, run_id: run, status, timestamp: ts, ...(error ? { error } : {}) });
+  await s.post('/v1/pipeline-events', [
+    ev('features', 'r1', 'succeeded', T),
+    ev('features', 'r2', 'failed', T + 20 * M, 'disk full'),
+    ev('labels', 'r1', 'failed', T),
+    ev('labels', 'r2', 'succeeded', T + 10 * M),
+  ]);
+  await s.drain();
+});
+afterAll(async () => s?.stop());
+
+function engine(input: AlertingConfigInput, extra: { registry?: Registry; signals?: MemorySignals } = {}) {
+  const cfg = alertingConfigSchema.parse(input);
+  const pipelines = [{ name: 'features', maxGapMs: 30 * M }, { name: 'labels', maxGapMs: 60 * M }];
+  const e = new AlertingEngine(cfg, { store: s.store, registry: extra.registry ?? new Registry(), logger: silentLogger, now: () => 0, pipelines, signals: extra.signals });
+  return async (now: number) => {
+    await e.evaluate(now);
+    return e.list(now).map((a): Record<string, string> => ({ state: a.state, ...a.labels, why: a.annotations.why ?? "" }));
+  };
+}
+
+describe('rule alerts over stored events', () => {
+  it('fires when a pipeline run failed and no later run succeeded, saying which run and why', async () => {
+    const at = engine({ rules: [{ name: 'PipelineFailed', kind: 'pipeline_failed', severity: 'critical' }] });
+    const alerts = await at(T + 25 * M);
+    expect(alerts).toEqual([{ state: 'firing', alertname: 'PipelineFailed', severity: 'critical', pipeline: 'features', why: expect.stringMatching(/run r2 failed at .*: disk full; no successful run since/) }]);
+  });
+
+  it('fires when a pipeline is past its allowed gap, only after `for`', async () => {
+    const at = engine({ rules: [{ name: 'PipelineStale', kind: 'pipeline_stale', forMs: '5m' }] });
+    // features: last success at T, gap 30 min → stale from T+30m; labels: success at T+10m, gap 60 min.
+    expect(await at(T + 30 * M)).toEqual([]);
+    expect((await at(T + 31 * M)).map((a) => [a.pipeline, a.state])).toEqual([['features', 'pending']]);
+    expect((await at(T + 36 * M)).map((a) => [a.pipeline, a.state])).toEqual([['features', 'firing']]);
+    expect((await at(T + 71 * M)).map((a) => [a.pipeline, a.state]).sort()).toEqual([['features', 'firing'], ['labels', 'pending']]);
+  });
+
+  it('fires on GPU XID errors, heat and nearly full memory, per GPU', async () => {
+    const at = engine({
+      rules: [
+        { name: 'GpuXid', kind: 'gpu_xid', severity: 'critical' },
+        { name: 'GpuHot', kind: 'gpu_temperature', thresholdC: 90 },
+        { name: 'GpuMemoryFull', kind: 'gpu_memory', thresholdRatio: 0.95 },
+      ],
+    });
+    const alerts = await at(T + 36 * M);
+    expect(alerts.map((a) => `${a.alertname}:${a.gpu}`).sort()).toEqual(['GpuHot:1', 'GpuMemoryFull:0', 'GpuXid:0']);
+    expect(alerts.find((a) => a.alertname === 'GpuXid')).toMatchObject({ hostname: 'node-1', uuid: 'GPU-0', why: expect.stringMatching(/XID 79/) });
+    // The XID leaves the 5-minute lookback: resolved.
+    expect((await at(T + 41 * M)).find((a) => a.alertname === 'GpuXid')!.state).toBe('resolved');
+  });
+
+  it('fires for GPUs allocated to pods but idle for the whole duration', async () => {
+    const at = engine({ rules: [{ name: 'GpuIdle', kind: 'gpu_idle', utilizationBelow: 5, durationMs: '30m' }] });
+    expect(await at(T + 20 * M)).toEqual([]); // not yet 30 minutes of samples
+    expect((await at(T + 35 * M)).map((a) => [a.pod, a.gpu, a.namespace])).toEqual([['trainer-0', '0', 'ml']]);
+  });
+
+  it('fires on drift over threshold for N consecutive evaluations only, labelled with the feeding pipeline', async () => {
+    const signals = new MemorySignals();
+    const at = engine({ rules: [{ name: 'FeatureDrift', kind: 'drift', consecutive: 3, pipeline: 'features' }] }, { signals });
+    const sig = (atMs: number, drifted: boolean) => signals.publish({ source: 'drift', model: 'fraud', feature: 'amount', method: 'psi', value: drifted ? 0.4 : 0.05, threshold: 0.2, drifted, atMs });
+    sig(T, true);
+    sig(T + M, false);
+    sig(T + 2 * M, true);
+    sig(T + 3 * M, true);
+    expect(await at(T + 3 * M)).toEqual([]);
+    sig(T + 4 * M, true);
+    expect(await at(T + 4 * M)).toEqual([
+      { state: 'firing', alertname: 'FeatureDrift', severity: 'warning', model: 'fraud', feature: 'amount', method: 'psi', pipeline: 'features', why: expect.stringMatching(/psi = 0.4 over threshold 0.2 in the last 3 evaluations/) },
+    ]);
+  });
+
+  it('reads drift signals from a drift_results table when drift/ writes one', async () => {
+    await s.store.command(`CREATE TABLE IF NOT EXISTS ${s.store.database}.drift_results (model String, feature String, method String, value Float64, threshold Float64, drifted UInt8, evaluated_at DateTime64(3, 'UTC')) ENGINE = MergeTree ORDER BY (model, feature, evaluated_at)`);
+    await s.store.insert('drift_results', [0, 1, 2].map((i) => ({ model: 'churn', feature: 'tenure', method: 'ks', value: 0.3, threshold: 0.1, drifted: 1, evaluated_at: T + i * M })));
+    const at = engine({ rules: [{ name: 'FeatureDrift', kind: 'drift', consecutive: 3 }] });
+    expect((await at(T + 5 * M)).map((a) => `${a.model}/${a.feature}/${a.method}`)).toEqual(['churn/tenure/ks']);
+    await s.store.command(`DROP TABLE ${s.store.database}.drift_results`);
+  });
+
+  it('fires for a collector target whose last scrape failed', async () => {
+    const registry = new Registry();
+    const up = new Gauge({ name: 'mlobs_scrape_up', help: 'h', labelNames: ['target'], registers: [registry] });
+    up.set({ target: 'http://gpu-1:9400/metrics' }, 0);
+    up.set({ target: 'http://gpu-2:9400/metrics' }, 1);
+    const at = engine({ rules: [{ name: 'TargetDown', kind: 'target_down', annotations: { summary: 'down: {{ $labels.target }}', runbookUrl: 'https://runbooks.example/target' } }] }, { registry });
+    const alerts = await at(T);
+    expect(alerts.map((a) => a.target)).toEqual(['http://gpu-1:9400/metrics']);
+  });
+
+  it('keeps the previous state of a rule whose query fails, and counts the failure', async () => {
+    const registry = new Registry();
+    const cfg = alertingConfigSchema.parse({ rules: [{ name: 'PipelineFailed', kind: 'pipeline_failed' }] });
+    let broken = false;
+    const store = new Proxy(s.store, { get: (t, k) => (k === 'query' && broken ? async () => { throw new Error('storage down'); } : (t as any)[k]) });
+    const e = new AlertingEngine(cfg, { store, registry, logger: silentLogger, now: () => 0, pipelines: [] });
+    await e.evaluate(T + 25 * M);
+    broken = true;
+    await e.evaluate(T + 26 * M);
+    expect(e.list(T + 26 * M).map((a) => a.state)).toEqual(['firing']);
+    expect(await registry.getSingleMetricAsString('mlobs_alerting_rule_failures_total')).toContain('rule="PipelineFailed"} 1');
+  });
+});

@@ -1,0 +1,90 @@
+import type { Store } from '../../storage/store.js';
+import type { SloConfig } from '../config.js';
+import { staleMs } from './math.js';
+
+/** Bad and total events (or milliseconds, for freshness) of one SLI over one window ending now. */
+export interface WindowCount {
+  windowMs: number;
+  bad: number;
+  total: number;
+}
+
+// Windows are half-open, (now − window, now]: an event exactly one window old has left it, an event at
+// `now` is in it. Each query counts every window of a whole SLI family at once, over one scan, with
+// sumForEach over the per-row array of "is this row inside window i" flags. The database name is a
+// validated identifier (storage/clickhouse.ts); every value goes through parameters.
+const AVAILABILITY = (db: string) => `
+SELECT model,
+  sumForEach(arrayMap(s -> toUInt64(t > s), {starts:Array(Int64)})) AS total,
+  sumForEach(arrayMap(s -> toUInt64(t > s AND status != 'ok'), {starts:Array(Int64)})) AS bad
+FROM (SELECT model, toUnixTimestamp64Milli(ts) AS t, status FROM ${db}.predictions FINAL
+      WHERE model IN {models:Array(String)} AND ts > fromUnixTimestamp64Milli({from:Int64}) AND ts <= fromUnixTimestamp64Milli({now:Int64}))
+GROUP BY model`;
+
+const LATENCY = (db: string) => `
+SELECT model,
+  sumForEach(arrayMap(s -> toUInt64(t > s), {starts:Array(Int64)})) AS total,
+  sumForEach(arrayMap(s -> toUInt64(t > s AND latency > {threshold:Float64}), {starts:Array(Int64)})) AS bad
+FROM (SELECT model, toUnixTimestamp64Milli(ts) AS t, assumeNotNull(latency_ms) AS latency FROM ${db}.predictions FINAL
+      WHERE model IN {models:Array(String)} AND latency_ms IS NOT NULL
+        AND ts > fromUnixTimestamp64Milli({from:Int64}) AND ts <= fromUnixTimestamp64Milli({now:Int64}))
+GROUP BY model`;
+
+const SUCCESSES = (db: string) => `
+SELECT pipeline, arraySort(groupArray(t)) AS ts
+FROM (SELECT pipeline, toUnixTimestamp64Milli(ts) AS t FROM ${db}.pipeline_events FINAL
+      WHERE pipeline IN {pipelines:Array(String)} AND task = '' AND status = 'succeeded'
+        AND ts > fromUnixTimestamp64Milli({from:Int64}) AND ts <= fromUnixTimestamp64Milli({now:Int64}))
+GROUP BY pipeline`;
+
+type Row = { model: string; total: (number | string)[]; bad: (number | string)[] };
+
+/**
+ * Counts bad and total events of each SLO over each of `windowsMs` ending at `now`, with one query per
+ * SLI family (availability; latency per threshold; freshness). Returns counts keyed by SLO name.
+ */
+export async function countWindows(
+  store: Store,
+  slos: readonly SloConfig[],
+  windowsMs: readonly number[],
+  now: number,
+  maxGapOf: (pipeline: string) => number,
+): Promise<Map<string, WindowCount[]>> {
+  const out = new Map<string, WindowCount[]>();
+  const longest = Math.max(...windowsMs);
+  const starts = windowsMs.map((w) => now - w);
+  const base = { starts, from: now - longest, now };
+  const zero = () => windowsMs.map((windowMs) => ({ windowMs, bad: 0, total: 0 }));
+  const fill = (rows: Row[], forModel: (model: string) => SloConfig[]) => {
+    for (const r of rows) {
+      for (const s of forModel(r.model)) out.set(s.name, windowsMs.map((windowMs, i) => ({ windowMs, bad: Number(r.bad[i]), total: Number(r.total[i]) })));
+    }
+  };
+
+  const avail = slos.filter((s) => s.sli.type === 'availability');
+  if (avail.length) {
+    const models = [...new Set(avail.map((s) => (s.sli as { model: string }).model))];
+    fill(await store.query<Row>(AVAILABILITY(store.database), { ...base, models }), (m) => avail.filter((s) => (s.sli as { model: string }).model === m));
+  }
+  const byThreshold = new Map<number, SloConfig[]>();
+  for (const s of slos) if (s.sli.type === 'latency') byThreshold.set(s.sli.thresholdMs, [...(byThreshold.get(s.sli.thresholdMs) ?? []), s]);
+  for (const [threshold, group] of byThreshold) {
+    const models = [...new Set(group.map((s) => (s.sli as { model: string }).model))];
+    fill(await store.query<Row>(LATENCY(store.database), { ...base, models, threshold }), (m) => group.filter((s) => (s.sli as { model: string }).model === m));
+  }
+  const fresh = slos.filter((s) => s.sli.type === 'freshness');
+  if (fresh.length) {
+    const pipelines = [...new Set(fresh.map((s) => (s.sli as { pipeline: string }).pipeline))];
+    const maxGap = Math.max(...pipelines.map(maxGapOf));
+    const rows = await store.query<{ pipeline: string; ts: (number | string)[] }>(SUCCESSES(store.database), { ...base, pipelines, from: now - longest - maxGap });
+    const byPipeline = new Map(rows.map((r) => [r.pipeline, r.ts.map(Number)]));
+    for (const s of fresh) {
+      const p = (s.sli as { pipeline: string }).pipeline;
+      const succ = byPipeline.get(p) ?? [];
+      // Freshness counts time, not events: total = window length, bad = stale milliseconds in it.
+      out.set(s.name, windowsMs.map((windowMs) => ({ windowMs, total: windowMs, bad: staleMs(succ, maxGapOf(p), now - windowMs, now) })));
+    }
+  }
+  for (const s of slos) if (!out.has(s.name)) out.set(s.name, zero());
+  return out;
+}

@@ -1,0 +1,165 @@
+// The hand-computed fleet through the real stack: seeded over POST /v1/gpu/metrics with explicit
+// timestamps, answered by GET /v1/cost (the SQL path), and checked against the reference integration.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testStack } from '../test/helpers/stack.js';
+import { cost } from './cli.js';
+import { podMapper } from './mapping.js';
+import { priceRows } from './prices.js';
+import { parseCostQuery, type GroupBy } from './query.js';
+import { buildReport, type CostReport } from './report.js';
+import { validateCostConfig } from './service.js';
+import { integrateUsage, type GpuReading } from './usage.js';
+import { EXPECTED_BY_TEAM, EXPECTED_COST_BY, EXPECTED_TOTAL, EXPECTED_UNOBSERVED_HOURS, FLEET_COST_CONFIG, HOUR, T0, fleetReadings, toExposition } from './fleet.fixture.js';
+
+let s: Awaited<ReturnType<typeof testStack>>;
+const FROM = '2026-11-20T00:00:00Z';
+const TO = '2026-11-20T04:00:00Z';
+
+const pred = (model: string, id: string, ts: number) => ({ model, prediction_id: id, timestamp: ts, features: { x: 1 }, prediction: 1 });
+
+beforeAll(async () => {
+  s = await testStack({ cost: FLEET_COST_CONFIG });
+  const readings = fleetReadings();
+  for (const batch of [readings, readings.filter((r) => r.uuid === 'GPU-A' && r.tsMs >= T0)]) {
+    const res = await s.post('/v1/gpu/metrics', toExposition(batch), { 'content-type': 'text/plain' });
+    expect(res.status).toBe(202);
+  }
+  const fraud = Array.from({ length: 1200 }, (_, i) => pred('fraud-detector', `f-${i}`, T0 + i * 10_000));
+  const eta = Array.from({ length: 600 }, (_, i) => pred('eta-regressor', `e-${i}`, T0 + i * 20_000));
+  const before = Array.from({ length: 50 }, (_, i) => pred('fraud-detector', `p-${i}`, T0 - HOUR + i * 1000));
+  for (const batch of [fraud, fraud.slice(0, 100), eta, before]) expect((await s.post('/v1/predictions', batch)).status).toBe(202);
+  await s.drain();
+});
+afterAll(async () => s?.stop());
+
+const get = async (query: Record<string, string>) => {
+  const res = await fetch(`${s.url}/v1/cost?${new URLSearchParams(query)}`);
+  return { status: res.status, body: (await res.json()) as CostReport & { error?: string; reason?: string } };
+};
+
+describe('GET /v1/cost over the hand-computed fleet', () => {
+  it('matches the hand-computed figures of every team and of the fleet to the cent', async () => {
+    const { status, body } = await get({ by: 'team', from: FROM, to: TO });
+    expect(status).toBe(200);
+    for (const [team, expected] of Object.entries(EXPECTED_BY_TEAM)) expect(body.groups.find((g) => g.group === team)).toMatchObject(expected);
+    expect(body.groups).toHaveLength(4);
+    expect(body.total).toMatchObject(EXPECTED_TOTAL);
+    expect(body.groups.reduce((a, g) => a + Math.round(g.cost * 100), 0)).toBe(2162);
+    expect(body.unobserved.gpuHours).toBe(EXPECTED_UNOBSERVED_HOURS);
+    expect(body.unattributed.cost).toBe(6.02);
+    expect(body.previous.total?.cost).toBe(4.8);
+  });
+
+  it.each(Object.entries(EXPECTED_COST_BY))('matches the hand-computed cost per %s', async (by, expected) => {
+    const { body } = await get({ by, from: FROM, to: TO });
+    expect(Object.fromEntries(body.groups.map((g) => [g.group, g.cost]))).toEqual(expected);
+  });
+
+  it('gives each model its predictions and cost per 1,000 predictions, counting resent predictions once', async () => {
+    const { body } = await get({ by: 'model', from: FROM, to: TO });
+    expect(body.groups.find((g) => g.group === 'fraud-detector')).toMatchObject({ predictions: 1200, costPer1kPredictions: 8 });
+    expect(body.groups.find((g) => g.group === 'eta-regressor')).toMatchObject({ predictions: 600, costPer1kPredictions: 3 });
+    expect(body.groups.find((g) => g.group === '(unmapped)')).toMatchObject({ predictions: 0, costPer1kPredictions: null });
+  });
+
+  it('agrees exactly with the reference integration over the stored samples', async () => {
+    const stored = await s.sql<{ ts: string; metric: string; value: number | null; hostname: string; uuid: string; gpu_i_id: string; gpu_i_profile: string; model_name: string; namespace: string; pod: string }>(
+      `SELECT toUnixTimestamp64Milli(ts) AS ts, metric, value, hostname, uuid, gpu_i_id, gpu_i_profile, model_name, namespace, pod FROM gpu_samples`,
+    );
+    const readings: GpuReading[] = stored.map((r) => ({ tsMs: Number(r.ts), metric: r.metric, value: r.value, hostname: r.hostname, uuid: r.uuid, gpuIId: r.gpu_i_id, gpuIProfile: r.gpu_i_profile, modelName: r.model_name, namespace: r.namespace, pod: r.pod }));
+    const config = validateCostConfig(FLEET_COST_CONFIG);
+    for (const by of ['team', 'pod', 'node'] as GroupBy[]) {
+      const { body } = await get({ by, from: FROM, to: TO });
+      const query = parseCostQuery({ by, from: FROM, to: TO }, Date.now());
+      const opts = { maxIntervalMs: config.maxSampleIntervalMs, idleThreshold: config.idleUtilisationThreshold, prices: priceRows(config) };
+      const reference = buildReport({
+        query,
+        current: integrateUsage(readings, { ...opts, fromMs: query.fromMs, toMs: query.endMs }),
+        previous: integrateUsage(readings, { ...opts, fromMs: query.previousFromMs, toMs: query.fromMs }),
+        mapper: podMapper(config),
+        currency: config.currency,
+        idleThreshold: config.idleUtilisationThreshold,
+        maxIntervalMs: config.maxSampleIntervalMs,
+      });
+      expect(body).toEqual(reference);
+    }
+  });
+
+  it('offers the same figures to ad-hoc SQL through the cost_gpu_usage view', async () => {
+    const rows = await s.sql(
+      `SELECT namespace, round(sum(cost), 2) AS cost, round(sum(idle_gpu_hours), 6) AS idle
+       FROM cost_gpu_usage(from_ms = {from:Int64}, to_ms = {to:Int64}, max_interval_ms = 120000, idle_threshold = 0.05)
+       GROUP BY namespace ORDER BY namespace`,
+      { from: T0, to: T0 + 4 * HOUR },
+    );
+    expect(rows).toEqual([
+      { namespace: '', cost: 6.02, idle: 0 },
+      { namespace: 'team-eta', cost: 1.8, idle: 0 },
+      { namespace: 'team-fraud', cost: 9.6, idle: 0 },
+      { namespace: 'team-research', cost: 4.2, idle: 2.5 },
+    ]);
+  });
+
+  it('offers per-sample intervals to dashboards through cost_gpu_intervals, named through cost_gpu_allocations', async () => {
+    const rows = await s.sql(
+      `SELECT a.uuid AS uuid, sum(i.observed_ms) / 60000 AS minutes, count() AS samples
+       FROM cost_gpu_intervals(from_ms = {from:Int64}, to_ms = {to:Int64}, max_interval_ms = 120000) AS i
+       JOIN (SELECT gpu_key, alloc_key, any(uuid) AS uuid FROM cost_gpu_allocations GROUP BY gpu_key, alloc_key) AS a USING (gpu_key, alloc_key)
+       WHERE a.uuid = 'GPU-C' GROUP BY a.uuid`,
+      { from: T0, to: T0 + 4 * HOUR },
+    );
+    expect(rows).toEqual([{ uuid: 'GPU-C', minutes: 181, samples: 180 }]);
+  });
+
+  it('splits a GPU that changes pods at the change', async () => {
+    const { body } = await get({ by: 'pod', from: FROM, to: TO });
+    expect(body.groups.find((g) => g.group === 'team-eta/eta-regressor-5f7b9-abcde')).toMatchObject({ gpuHours: 1.5, cost: 1.8 });
+    expect(body.groups.find((g) => g.group === 'team-research/notebook-alice-0')).toMatchObject({ gpuHours: 2.5, cost: 4.2 });
+  });
+});
+
+describe('GET /v1/cost refuses bad requests with a message naming the problem', () => {
+  it.each([
+    [{ by: 'colour' }, /unknown grouping "colour": use one of team, namespace, pod, model, node, gpu_model/],
+    [{ from: TO, to: FROM }, /to \(2026-11-20T00:00:00.000Z\) is before from \(2026-11-20T04:00:00.000Z\)/],
+    [{ from: FROM, to: FROM }, /empty time range/],
+    [{ from: 'last tuesday' }, /from: not a time: "last tuesday"/],
+    [{ from: '2099-01-01', to: '2099-01-02' }, /from \(2099-01-01T00:00:00.000Z\) is in the future/],
+  ])('%j', async (query, message) => {
+    const { status, body } = await get(query as Record<string, string>);
+    expect(status).toBe(400);
+    expect(body.error).toMatch(message);
+  });
+});
+
+describe('mlobs cost', () => {
+  const run = async (...args: string[]) => {
+    let text = '';
+    await cost(['--url', s.url, ...args], (t) => (text += t));
+    return text;
+  };
+
+  it('prints the report as a table with the total, the unobserved time and the previous period', async () => {
+    const text = await run('--by', 'team', '--from', FROM, '--to', TO);
+    expect(text).toMatch(/^fraud\s+5\.71\s/m);
+    expect(text).toMatch(/^TOTAL\s+13\.30\s.*\s21\.62\s/m);
+    expect(text).toMatch(/unobserved.*0\.98 GPU-hours/);
+    expect(text).toMatch(/previous period .*: 4\.80 USD, change 16\.82 \(350\.42%\)/);
+  });
+
+  it('prints CSV with one line per group and a total line', async () => {
+    const lines = (await run('--by', 'node', '--from', FROM, '--to', TO, '--format', 'csv')).trim().split('\r\n');
+    expect(lines[0]).toBe('node,gpu_hours,allocated_gpu_hours,busy_gpu_hours,efficiency,avg_utilisation,idle_gpu_hours,cost,busy_cost,idle_cost,previous_cost,cost_change');
+    expect(lines.slice(1).map((l) => [l.split(',')[0], l.split(',')[7]])).toEqual([['n1', '12'], ['n2', '9.62'], ['TOTAL', '21.62']]);
+  });
+
+  it('prints the same JSON as the API', async () => {
+    expect(JSON.parse(await run('--by', 'gpu_model', '--from', FROM, '--to', TO, '--format', 'json'))).toEqual((await get({ by: 'gpu_model', from: FROM, to: TO })).body);
+  });
+
+  it('names the flags when --to is before --from, and refuses an unknown format', async () => {
+    await expect(run('--from', TO, '--to', FROM)).rejects.toThrow(/^--to \(2026-11-20T00:00:00.000Z\) is before --from \(2026-11-20T04:00:00.000Z\)$/);
+    await expect(run('--from', 'soon')).rejects.toThrow(/^--from: not a time: "soon"/);
+    await expect(run('--format', 'xml')).rejects.toThrow(/unknown --format "xml": use one of table, csv, json/);
+  });
+});

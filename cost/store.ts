@@ -1,0 +1,80 @@
+import type { Store } from '../storage/store.js';
+import type { PriceRow } from './prices.js';
+import type { UsageRow } from './usage.js';
+
+const COLUMNS = `hostname, uuid, gpu_i_id, model_name, gpu_i_profile, gpu_share, namespace, pod, segment_from_ms, segment_to_ms,
+  observed_ms, per_hour, gpu_hours, busy_gpu_hours, idle_gpu_hours, cost, busy_cost, idle_cost`;
+
+/** Parameters of one usage query: the window, the previous period before it, and the integration rules. */
+export interface UsageQuery {
+  fromMs: number;
+  endMs: number;
+  previousFromMs: number;
+  maxIntervalMs: number;
+  idleThreshold: number;
+}
+
+const num = (v: unknown): number => Number(v);
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+function toUsageRow(r: Record<string, unknown>): UsageRow {
+  return {
+    hostname: String(r.hostname ?? ''),
+    uuid: String(r.uuid ?? ''),
+    gpuIId: String(r.gpu_i_id ?? ''),
+    modelName: String(r.model_name ?? ''),
+    gpuIProfile: String(r.gpu_i_profile ?? ''),
+    gpuShare: numOrNull(r.gpu_share),
+    namespace: String(r.namespace ?? ''),
+    pod: String(r.pod ?? ''),
+    segmentFromMs: num(r.segment_from_ms),
+    segmentToMs: num(r.segment_to_ms),
+    observedMs: num(r.observed_ms),
+    perHour: numOrNull(r.per_hour),
+    gpuHours: numOrNull(r.gpu_hours),
+    busyGpuHours: numOrNull(r.busy_gpu_hours),
+    idleGpuHours: numOrNull(r.idle_gpu_hours),
+    cost: numOrNull(r.cost),
+    busyCost: numOrNull(r.busy_cost),
+    idleCost: numOrNull(r.idle_cost),
+  };
+}
+
+/** Reads the `cost_gpu_usage` view for the window and the previous period in one statement, on the read-only session so that sinks keep inserting meanwhile. */
+export async function queryUsage(store: Store, q: UsageQuery): Promise<{ current: UsageRow[]; previous: UsageRow[] }> {
+  const db = store.database;
+  const view = (from: string, to: string) =>
+    `${db}.cost_gpu_usage(from_ms = {${from}:Int64}, to_ms = {${to}:Int64}, max_interval_ms = {cap:Int64}, idle_threshold = {threshold:Float64})`;
+  const res = await store.readOnlyQuery(
+    `SELECT 1 AS current, ${COLUMNS} FROM ${view('from', 'end')}
+     UNION ALL
+     SELECT 0 AS current, ${COLUMNS} FROM ${view('previous', 'from')}`,
+    { from: q.fromMs, end: q.endMs, previous: q.previousFromMs, cap: q.maxIntervalMs, threshold: q.idleThreshold },
+  );
+  const current: UsageRow[] = [];
+  const previous: UsageRow[] = [];
+  for (const r of res.data) (Number(r.current) === 1 ? current : previous).push(toUsageRow(r));
+  return { current, previous };
+}
+
+/** Distinct predictions per model in [previousFromMs, fromMs) and [fromMs, endMs); duplicates stored twice count once. */
+export async function queryPredictions(store: Store, q: Pick<UsageQuery, 'fromMs' | 'endMs' | 'previousFromMs'>) {
+  const res = await store.readOnlyQuery(
+    `SELECT model, uniqExactIf(prediction_id, ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC')) AS current,
+       uniqExactIf(prediction_id, ts < fromUnixTimestamp64Milli({from:Int64}, 'UTC')) AS previous
+     FROM ${store.database}.predictions
+     WHERE ts >= fromUnixTimestamp64Milli({previous:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({end:Int64}, 'UTC')
+     GROUP BY model`,
+    { from: q.fromMs, end: q.endMs, previous: q.previousFromMs },
+  );
+  return {
+    current: new Map(res.data.map((r) => [String(r.model), Number(r.current)])),
+    previous: new Map(res.data.map((r) => [String(r.model), Number(r.previous)])),
+  };
+}
+
+/** Replaces the `cost_prices` table with the configured prices, so that ad-hoc SQL and dashboards price as the report does. */
+export async function syncPrices(store: Store, rows: readonly PriceRow[]): Promise<void> {
+  await store.command(`TRUNCATE TABLE IF EXISTS ${store.database}.cost_prices`);
+  await store.insert('cost_prices', rows);
+}

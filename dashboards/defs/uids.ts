@@ -1,0 +1,9 @@
+/** Stable dashboard uids: links, provisioning and pushes rely on them never changing. */
+export const UIDS = {
+  gpuFleet: 'mlobs-gpu-fleet',
+  gpuCost: 'mlobs-gpu-cost',
+  modelDrift: 'mlobs-model-drift',
+  sloAlerts: 'mlobs-slo-alerts',
+  pipelineHealth: 'mlobs-pipeline-health',
+  stack: 'mlobs-stack',
+} as const;
