@@ -12,6 +12,20 @@ export async function demo(argv: string[]): Promise<void> {
   config.collectors.dcgm.targets = [...config.collectors.dcgm.targets, dcgm.url];
   config.collectors.dcgm.scrapeIntervalMs = Math.min(config.collectors.dcgm.scrapeIntervalMs, 5000);
   config.collectors.dcgm.scrapeTimeoutMs = Math.min(config.collectors.dcgm.scrapeTimeoutMs, 5000);
+  // Demo prices and ownership so that `mlobs cost` has answers; a config file's own entries win.
+  if (config.cost.prices.length === 0) {
+    config.cost.prices = [
+      { gpuModel: 'NVIDIA H100 80GB HBM3', perHour: 2.99 },
+      { gpuModel: 'NVIDIA A100-SXM4-80GB', perHour: 1.79 },
+    ];
+  }
+  config.cost.teams.byNamespace = { 'team-fraud': 'payments', 'team-eta': 'logistics', 'team-research': 'research', ...config.cost.teams.byNamespace };
+  if (config.cost.models.length === 0) {
+    config.cost.models = [
+      { model: 'fraud-detector', deployment: 'fraud-detector' },
+      { model: 'eta-regressor', deployment: 'eta-regressor' },
+    ];
+  }
   const stack = await startStack(config, { logger });
   const token = config.server.authToken;
   const print = (s: string) => console.log(`[demo] ${s}`);
@@ -31,6 +45,7 @@ export async function demo(argv: string[]): Promise<void> {
     );
   }, 5000);
   print(`sending 50 live predictions every 5 s; query with: mlobs sql --url ${stack.url} "SELECT model, count() FROM predictions GROUP BY model"`);
+  print(`GPU cost so far: mlobs cost --url ${stack.url} --by team --from now-1h --to now`);
   stopOnSignals(stack, logger, async () => {
     clearInterval(timer);
     await dcgm.close();

@@ -36,6 +36,7 @@ describe('the reference integration over the hand-computed fleet', () => {
 
   it('matches the hand-computed fleet total, and the groups add up to it in every column', () => {
     expect(report.total).toMatchObject(EXPECTED_TOTAL);
+    expect(report.total).toMatchObject({ efficiency: 0.4176, avgUtilisation: 0.305 });
     for (const col of ['gpuHours', 'allocatedGpuHours', 'busyGpuHours', 'idleGpuHours', 'cost', 'busyCost', 'idleCost'] as const) {
       const sum = report.groups.reduce((a, g) => a + g[col], 0);
       expect(Math.round(sum * 1e6)).toBe(Math.round(report.total[col] * 1e6));

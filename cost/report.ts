@@ -15,7 +15,7 @@ export interface CostFigures {
   idleGpuHours: number;
   /** busyGpuHours / gpuHours. */
   avgUtilisation: number | null;
-  /** busyGpuHours / allocatedGpuHours. */
+  /** Busy GPU-hours while allocated / allocatedGpuHours. */
   efficiency: number | null;
   cost: number;
   busyCost: number;
@@ -134,6 +134,8 @@ interface Sums {
   gpuHours: number;
   allocatedGpuHours: number;
   busyGpuHours: number;
+  /** Not reported on its own: the numerator of efficiency. */
+  allocatedBusyGpuHours: number;
   idleGpuHours: number;
   cost: number;
   busyCost: number;
@@ -141,7 +143,7 @@ interface Sums {
 }
 const ADDITIVE_HOURS = ['gpuHours', 'allocatedGpuHours', 'busyGpuHours', 'idleGpuHours'] as const;
 const ADDITIVE_MONEY = ['cost', 'busyCost', 'idleCost'] as const;
-const zero = (): Sums => ({ gpuHours: 0, allocatedGpuHours: 0, busyGpuHours: 0, idleGpuHours: 0, cost: 0, busyCost: 0, idleCost: 0 });
+const zero = (): Sums => ({ gpuHours: 0, allocatedGpuHours: 0, busyGpuHours: 0, allocatedBusyGpuHours: 0, idleGpuHours: 0, cost: 0, busyCost: 0, idleCost: 0 });
 
 function sumByGroup(rows: readonly UsageRow[], by: GroupBy, mapper: PodMapper): Map<string, Sums> {
   const groups = new Map<string, Sums>();
@@ -150,8 +152,11 @@ function sumByGroup(rows: readonly UsageRow[], by: GroupBy, mapper: PodMapper): 
     let s = groups.get(key);
     if (!s) groups.set(key, (s = zero()));
     s.gpuHours += r.gpuHours!;
-    if (r.pod !== '') s.allocatedGpuHours += r.gpuHours!;
     s.busyGpuHours += r.busyGpuHours!;
+    if (r.pod !== '') {
+      s.allocatedGpuHours += r.gpuHours!;
+      s.allocatedBusyGpuHours += r.busyGpuHours!;
+    }
     s.idleGpuHours += r.idleGpuHours!;
     s.cost += r.cost!;
     s.busyCost += r.busyCost!;
@@ -171,16 +176,23 @@ function roundGroups(keys: readonly string[], sums: ReadonlyMap<string, Sums>): 
       const a = apportion(exact.map((s) => s[c]), decimals);
       a.parts.forEach((v, i) => (rounded[i]![c] = v));
       total[c] = a.total;
-      exactTotal[c] = exact.reduce((acc, s) => acc + s[c], 0);
     }
   }
-  const ratios = (s: Sums) => ({
-    avgUtilisation: s.gpuHours > 0 ? round(s.busyGpuHours / s.gpuHours, 4) : null,
-    efficiency: s.allocatedGpuHours > 0 ? round(s.busyGpuHours / s.allocatedGpuHours, 4) : null,
+  for (const s of exact) for (const c of Object.keys(exactTotal) as (keyof Sums)[]) exactTotal[c] += s[c];
+  const figures = (r: Sums, e: Sums): CostFigures => ({
+    gpuHours: r.gpuHours,
+    allocatedGpuHours: r.allocatedGpuHours,
+    busyGpuHours: r.busyGpuHours,
+    idleGpuHours: r.idleGpuHours,
+    avgUtilisation: e.gpuHours > 0 ? round(e.busyGpuHours / e.gpuHours, 4) : null,
+    efficiency: e.allocatedGpuHours > 0 ? round(e.allocatedBusyGpuHours / e.allocatedGpuHours, 4) : null,
+    cost: r.cost,
+    busyCost: r.busyCost,
+    idleCost: r.idleCost,
   });
   return {
-    groups: new Map(keys.map((k, i) => [k, { ...rounded[i]!, ...ratios(exact[i]!) }])),
-    total: { ...total, ...ratios(exactTotal) },
+    groups: new Map(keys.map((k, i) => [k, figures(rounded[i]!, exact[i]!)])),
+    total: figures(total, exactTotal),
   };
 }
 

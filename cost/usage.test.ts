@@ -124,6 +124,11 @@ describe('buildReport', () => {
     expect(() => buildReport({ ...base, query, current })).toThrow(/unknown MIG profile "weird" on "NVIDIA H100 80GB HBM3" \(0.0167 instance-hours\)/);
   });
 
+  it('measures efficiency on allocated time only, and average utilisation on all observed time', () => {
+    const current = integrateUsage([at(0, 50), at(0, 100, { uuid: 'GPU-2', pod: '', namespace: '' })], opts);
+    expect(buildReport({ ...base, query, current }).total).toMatchObject({ efficiency: 0.5, avgUtilisation: 0.75 });
+  });
+
   it('reports an empty window as zeros with one unobserved list', () => {
     const r = buildReport({ ...base, query, current: [] });
     expect(r.groups).toEqual([]);
