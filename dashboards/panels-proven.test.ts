@@ -7,15 +7,18 @@ import { buildDashboards } from './build.js';
 import { expandQuery, type QueryContext, type VarValue } from './proof/macros.js';
 import { columnProblem } from './proof/requirements.js';
 import { promMetrics, promTargets, sqlTargets, tablesOf } from './proof/targets.js';
-import { seedDemo } from './proof/seed.js';
+import { PROOF_CONFIG, seedDemo } from './proof/seed.js';
 
 const now = Date.now();
-const stack = await testStack();
+const stack = await testStack(PROOF_CONFIG);
 afterAll(() => stack.stop());
 await seedDemo(stack, now);
 
 const dashboards = buildDashboards();
-const existing = new Set((await stack.store.query<{ name: string }>(`SELECT name FROM system.tables WHERE database = {db:String}`, { db: stack.store.database })).map((r) => r.name));
+// Tables and views of the stack's database, and the engine's table functions (`FROM numbers(…)`).
+const existing = new Set(
+  (await stack.store.query<{ name: string }>(`SELECT name FROM system.tables WHERE database = {db:String} UNION ALL SELECT name FROM system.table_functions`, { db: stack.store.database })).map((r) => r.name),
+);
 const range = { fromMs: now - 3 * 3_600_000, toMs: now + 60_000, intervalS: 300 };
 const run = (sql: string) => stack.store.readOnlyQuery(sql);
 

@@ -3,9 +3,22 @@ import { clickhouseVar, inVar, linkTo, mlobsDashboard, row, sqlVar, statPanel, s
 import { UIDS } from './uids.js';
 
 // SLIs come from predictions (availability: status = 'ok'; latency: latency_ms under the
-// threshold), so they work today. Alert panels read `alert_events`, the alerting module's table
-// (ts, rule, model, severity, state 'firing'|'resolved', summary), and fill in when it lands.
+// threshold). Alert panels read `alerting_alerts` (alerting/migrations.ts), the alerting module's
+// state: one row per alert fingerprint (ReplacingMergeTree, read with FINAL) with its labels,
+// annotations, state ('pending' | 'firing' | 'resolved', and 'inactive' once a resolved alert has
+// been dropped from memory), and fired_at_ms / resolved_at_ms of its latest episode. There is no
+// transition log, so history is each alert's latest episode.
 const MODEL = inVar('model', 'model');
+const ALERT_MODEL = inVar("labels['model']", 'model');
+const ALERTNAME = "labels['alertname']";
+const SEVERITY = "labels['severity']";
+const SEVERITY_RANK = `indexOf(['critical', 'page', 'warning', 'ticket', 'info'], ${SEVERITY})`;
+/** The labels other than alertname and severity, as k=v text (slo, sli, model, pipeline, gpu…). */
+const OTHER_LABELS = `arrayStringConcat(arrayMap(k -> concat(k, '=', labels[k]), arraySort(arrayFilter(k -> k NOT IN ('alertname', 'severity'), mapKeys(labels)))), ', ')`;
+/** An episode that fired and overlaps the range. */
+const EPISODE_IN_RANGE = `fired_at_ms > 0 AND fired_at_ms <= toUnixTimestamp64Milli($__toTime_ms) AND (resolved_at_ms = 0 OR resolved_at_ms >= toUnixTimestamp64Milli($__fromTime_ms))`;
+const MODEL_NOTE = 'A model selection keeps the alerts labelled with that model (SLO burn and drift alerts); "All" shows every alert, pipeline and GPU alerts too.';
+const HISTORY_NOTE = 'The alerting module stores each alert\'s current state, not a log of transitions: an alert that fired several times shows its latest episode only.';
 const SLI = `if('$sli' = 'latency', latency_ms <= $latency_ms, status = 'ok')`;
 
 /** SLOs and alerts: SLI over time, burn rates, error budget remaining, firing alerts and history. */
@@ -54,27 +67,38 @@ export function sloAlerts(): dash.DashboardBuilder {
     .withRow(row('Alerts'))
     .withPanel(
       tablePanel('Firing now', `
-        SELECT rule, model, severity, argMax(state, ts) AS state, max(ts) AS since, argMax(summary, ts) AS summary
-        FROM alert_events FINAL
-        WHERE ${MODEL}
-        GROUP BY rule, model, severity
-        HAVING state = 'firing'
-        ORDER BY severity, since DESC`).thresholds(steps()),
+        SELECT ${ALERTNAME} AS alertname, ${SEVERITY} AS severity, ${OTHER_LABELS} AS other_labels, fromUnixTimestamp64Milli(fired_at_ms, 'UTC') AS since,
+          value, annotations['summary'] AS summary
+        FROM alerting_alerts FINAL
+        WHERE state = 'firing' AND ${ALERT_MODEL}
+        ORDER BY ${SEVERITY_RANK}, since DESC`)
+        .description(`Alerts firing now, as the alerting module holds them (its state table). ${MODEL_NOTE}`)
+        .span(24),
     )
     .withPanel(
-      tsPanel('Alert transitions', `
-        SELECT $__timeInterval(ts) AS time, state, count() AS transitions
-        FROM alert_events FINAL
-        WHERE $__timeFilter(ts) AND ${MODEL}
-        GROUP BY time, state
-        ORDER BY time`, 'short'),
+      tsPanel('Firing alerts', `
+        SELECT toDateTime(bucket * $__interval_s) AS time, severity, count() AS firing
+        FROM (
+          SELECT ${SEVERITY} AS severity,
+            intDiv(greatest(fired_at_ms, toUnixTimestamp64Milli($__fromTime_ms)), $__interval_s * 1000) AS first,
+            intDiv(least(if(resolved_at_ms > 0, resolved_at_ms, toUnixTimestamp64Milli(now64(3))), toUnixTimestamp64Milli($__toTime_ms)), $__interval_s * 1000) AS last
+          FROM alerting_alerts FINAL
+          WHERE ${EPISODE_IN_RANGE} AND ${ALERT_MODEL})
+        ARRAY JOIN range(first, last + 1) AS bucket
+        GROUP BY time, severity
+        ORDER BY time`, 'short')
+        .description(`Alerts firing in each time bucket, by severity. ${HISTORY_NOTE}`),
     )
     .withPanel(
       tablePanel('Alert history', `
-        SELECT ts, rule, model, severity, state, summary
-        FROM alert_events FINAL
-        WHERE $__timeFilter(ts) AND ${MODEL}
-        ORDER BY ts DESC
-        LIMIT 500`).span(24),
+        SELECT fromUnixTimestamp64Milli(fired_at_ms, 'UTC') AS started, if(resolved_at_ms > 0, fromUnixTimestamp64Milli(resolved_at_ms, 'UTC'), NULL) AS resolved,
+          if(state = 'inactive', 'resolved', state) AS status, ${ALERTNAME} AS alertname, ${SEVERITY} AS severity, ${OTHER_LABELS} AS other_labels,
+          (if(resolved_at_ms > 0, resolved_at_ms, toUnixTimestamp64Milli(now64(3))) - fired_at_ms) / 1000 AS duration_s, annotations['summary'] AS summary
+        FROM alerting_alerts FINAL
+        WHERE ${EPISODE_IN_RANGE} AND ${ALERT_MODEL}
+        ORDER BY started DESC
+        LIMIT 500`)
+        .description(`Alerts that fired in the selected range, newest first. ${HISTORY_NOTE}`)
+        .span(12),
     );
 }

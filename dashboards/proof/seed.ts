@@ -1,3 +1,5 @@
+import type { ConfigInput } from '../../core/config.js';
+import type { Store } from '../../storage/store.js';
 import { DEMO_GPUS, renderDcgm } from '../../demo/fake-dcgm.js';
 import { makePipelineRuns, makePredictions, rng } from '../../demo/traffic.js';
 
@@ -6,11 +8,43 @@ type Post = (path: string, body: unknown) => Promise<Response>;
 const HOUR = 3_600_000;
 
 /**
+ * What the proof stack is configured with so that module tables get rows from the demo data:
+ * prices for the GPU models the fake DCGM serves (`cost_prices`, priced `cost_gpu_usage`), a latency
+ * SLO the demo traffic breaks (fraud-detector answers in 8-28 ms, the SLO wants 99 % within 20 ms)
+ * and a pipeline rule the demo's failed `training-weekly` run trips (`alerting_alerts`).
+ */
+export const PROOF_CONFIG = {
+  cost: {
+    prices: [
+      { gpuModel: 'NVIDIA H100 80GB HBM3', perHour: 2.99 },
+      { gpuModel: 'NVIDIA A100-SXM4-80GB', perHour: 1.79 },
+    ],
+  },
+  alerting: {
+    slos: [{ name: 'fraud-latency', sli: { type: 'latency', model: 'fraud-detector', thresholdMs: 20 }, objective: 0.99 }],
+    rules: [{ name: 'PipelineFailed', kind: 'pipeline_failed', severity: 'critical' }],
+  },
+} satisfies ConfigInput;
+
+/** Tables that modules fill from the seeded data, each with the least the proof waits for. */
+const MODULE_ROWS: { table: string; where: string }[] = [
+  { table: 'cost_gpu_util', where: '1' },
+  { table: 'cost_prices', where: '1' },
+  // The SLO page and ticket alerts and the pipeline alert.
+  { table: 'alerting_alerts', where: "state = 'firing'" },
+];
+
+/**
  * Seeds a stack through its HTTP API with the demo generators: six hours of predictions for two
  * models (the last three drifted), labels for a third of them, GPU scrapes, pipeline runs and one
- * dead letter. Module tables (drift, cost, alerting) are filled by their modules, not here.
+ * dead letter. Module tables are filled by their modules (cost by materialised views on
+ * `gpu_samples` and prices from config, alerting by its evaluator over the stored data: start the
+ * stack with `PROOF_CONFIG`); this waits until those that exist have rows.
  */
-export async function seedDemo(stack: { post: Post; drain: (ms?: number) => Promise<boolean> }, nowMs: number): Promise<void> {
+export async function seedDemo(
+  stack: { post: Post; drain: (ms?: number) => Promise<boolean>; store: Pick<Store, 'database' | 'query'> },
+  nowMs: number,
+): Promise<void> {
   const ok = async (path: string, body: unknown) => {
     const res = await stack.post(path, body);
     if (res.status >= 300) throw new Error(`seeding ${path} failed: ${res.status} ${await res.text()}`);
@@ -36,4 +70,19 @@ export async function seedDemo(stack: { post: Post; drain: (ms?: number) => Prom
   // One invalid event, kept as a dead letter.
   await stack.post('/v1/predictions', [{ model: 'fraud-detector', prediction_id: 'bad-1', timestamp: nowMs, prediction: 'x', features: 'not an object' }]);
   if (!(await stack.drain(30_000))) throw new Error('seeded events were not stored within 30 s');
+  await moduleRows(stack.store, 30_000);
+}
+
+/** Waits until every module table of MODULE_ROWS that exists has its rows (the alerting evaluator runs every second). */
+async function moduleRows(store: Pick<Store, 'database' | 'query'>, timeoutMs: number): Promise<void> {
+  const tables = new Set((await store.query<{ name: string }>(`SELECT name FROM system.tables WHERE database = {db:String}`, { db: store.database })).map((r) => r.name));
+  const until = Date.now() + timeoutMs;
+  for (const { table, where } of MODULE_ROWS.filter((m) => tables.has(m.table))) {
+    for (;;) {
+      const [r] = await store.query<{ n: string | number }>(`SELECT count() AS n FROM ${store.database}.${table} WHERE ${where}`);
+      if (Number(r?.n) > 0) break;
+      if (Date.now() > until) throw new Error(`module table ${table} has no rows (${where}) ${timeoutMs / 1000} s after seeding; is the proof stack started with PROOF_CONFIG?`);
+      await new Promise((res) => setTimeout(res, 100));
+    }
+  }
 }

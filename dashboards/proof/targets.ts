@@ -20,9 +20,13 @@ export interface PromTarget {
   expr: string;
 }
 
-/** Tables a query reads: identifiers after FROM/JOIN (subqueries and table functions excluded). */
+/**
+ * Tables a query reads: identifiers after FROM/JOIN (subqueries and ARRAY JOIN excluded). Calls are included too,
+ * `FROM cost_gpu_usage(…)` being a parameterised view; the engine's table functions (`numbers(…)`)
+ * appear in the same place, so callers count the names in `system.table_functions` as existing.
+ */
 export function tablesOf(sql: string): string[] {
-  const found = [...sql.matchAll(/\b(?:FROM|JOIN)\s+(?:[A-Za-z_][A-Za-z0-9_]*\.)?([A-Za-z_][A-Za-z0-9_]*)\b(?!\s*\()/gi)].map((m) => m[1]!);
+  const found = [...sql.matchAll(/(?<!\bARRAY\s+)\b(?:FROM|JOIN)\s+(?:[A-Za-z_][A-Za-z0-9_]*\.)?([A-Za-z_][A-Za-z0-9_]*)\b/gi)].map((m) => m[1]!);
   return [...new Set(found)];
 }
 
