@@ -5,6 +5,7 @@ import { sql } from './sql.js';
 import { dashboards } from '../dashboards/cli.js';
 import { cost } from '../cost/cli.js';
 import { alerts, silence, slo, ALERTING_HELP } from '../alerting/cli.js';
+import { drift } from '../drift/cli/cli.js';
 
 const HELP = `mlobs: monitoring and observability for ML in production
 
@@ -17,12 +18,13 @@ Commands:
   alerts  list alerts of a running stack: what fires, since when, why
   slo     SLO error budgets (mlobs slo status) and Prometheus rules (mlobs slo export-prometheus)
   silence add, list and expire silences (author and comment required)
+  drift   drift reports, references and model quality (mlobs drift --help)
 
 ${UP_HELP}
 
 ${ALERTING_HELP}`;
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = { up, demo, sql, dashboards, cost, alerts, slo, silence };
+const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = { up, demo, sql, dashboards, cost, alerts, slo, silence, drift };
 
 async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;

@@ -1,0 +1,168 @@
+/**
+ * `mlobs drift …`: talks to a running stack over HTTP (one process owns a data dir), like amtool.
+ */
+import { closeSync, createReadStream, openSync, readFileSync, readSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { ConfigError } from '../../core/errors.js';
+import { parseFlags } from '../../cli/args.js';
+import { driftTable, qualityTable } from './format.js';
+
+export const DRIFT_HELP = `mlobs drift report --model M --from T1 --to T2 [--reference upload|rolling:7d|T3/T4 | --reference-from T3 --reference-to T4]
+                   [--methods auto,ks,wasserstein,psi,js,chi2] [--segment NAME [--segment-value V]] [--format table|json] [--url URL]
+    drift of every feature, the prediction, the score and the label between the window and a reference
+mlobs drift reference --model M --file rows.ndjson|rows.json [--chunk-mb 4]
+    upload a training set as the model's reference (JSON array or NDJSON of feature rows)
+mlobs drift reference --model M (--from T1 --to T2 | --rolling 7d | --upload)
+    declare the model's reference: a stored window, the same window shifted back, or the upload
+mlobs drift reference --model M
+    show the model's reference
+mlobs drift quality --model M --from T1 --to T2 [--segment NAME] [--format table|json] [--url URL]
+    accuracy, precision, recall, F1, ROC AUC or MAE, RMSE, MAPE once labels arrived
+Times are ISO 8601 or epoch milliseconds.`;
+
+const urlOf = (v: string | undefined) => (v ?? process.env.MLOBS_URL ?? `http://127.0.0.1:${process.env.MLOBS_PORT ?? 8080}`).replace(/\/+$/, '');
+
+async function call(url: string, path: string, init: RequestInit & { contentType?: string } = {}): Promise<any> {
+  const token = process.env.MLOBS_AUTH_TOKEN;
+  let res: Response;
+  try {
+    res = await fetch(url + path, { ...init, headers: { 'content-type': init.contentType ?? 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+  } catch (e) {
+    throw new ConfigError(`cannot reach mlobs at ${url}: ${(e as Error).message} (is \`mlobs up\` running? use --url)`);
+  }
+  const body = (await res.json().catch(() => ({}))) as any;
+  if (!res.ok) {
+    const rejected = Array.isArray(body.rejected) ? '\n' + body.rejected.map((r: any) => `  row ${r.index}: ${r.error}`).join('\n') : '';
+    throw new ConfigError(`${init.method ?? 'GET'} ${path} failed (${res.status}): ${body.error ?? res.statusText}${rejected}`);
+  }
+  return body;
+}
+
+function format(v: string | undefined): 'table' | 'json' {
+  if (v === undefined || v === 'table' || v === 'json') return v ?? 'table';
+  throw new ConfigError(`--format must be table or json, got ${JSON.stringify(v)}`);
+}
+
+function need(values: Record<string, unknown>, ...names: string[]): void {
+  for (const n of names) if (values[n] === undefined) throw new ConfigError(`--${n} is required; see mlobs drift --help`);
+}
+
+async function report(argv: string[]): Promise<void> {
+  const { values } = parseFlags(argv, {
+    model: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, reference: { type: 'string' },
+    'reference-from': { type: 'string' }, 'reference-to': { type: 'string' }, methods: { type: 'string' },
+    segment: { type: 'string' }, 'segment-value': { type: 'string' }, format: { type: 'string' }, url: { type: 'string' },
+  });
+  need(values, 'model', 'from', 'to');
+  const fmt = format(values.format);
+  const q = new URLSearchParams({ model: values.model!, from: values.from!, to: values.to! });
+  const interval = values.reference?.includes('/') ? values.reference.split('/') : null;
+  if (interval) {
+    if (interval.length !== 2) throw new ConfigError('--reference T3/T4 needs exactly one "/"');
+    q.set('reference_from', interval[0]!);
+    q.set('reference_to', interval[1]!);
+  } else if (values.reference) q.set('reference', values.reference);
+  if (values['reference-from']) q.set('reference_from', values['reference-from']);
+  if (values['reference-to']) q.set('reference_to', values['reference-to']);
+  if (values.methods) q.set('methods', values.methods);
+  if (values.segment) q.set('segment', values.segment);
+  if (values['segment-value']) q.set('segment_value', values['segment-value']);
+  const body = await call(urlOf(values.url), `/v1/drift/report?${q}`);
+  console.log(fmt === 'json' ? JSON.stringify(body, null, 2) : driftTable(body));
+}
+
+async function quality(argv: string[]): Promise<void> {
+  const { values } = parseFlags(argv, { model: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, segment: { type: 'string' }, format: { type: 'string' }, url: { type: 'string' } });
+  need(values, 'model', 'from', 'to');
+  const fmt = format(values.format);
+  const q = new URLSearchParams({ model: values.model!, from: values.from!, to: values.to! });
+  if (values.segment) q.set('segment', values.segment);
+  const body = await call(urlOf(values.url), `/v1/drift/quality?${q}`);
+  console.log(fmt === 'json' ? JSON.stringify(body, null, 2) : qualityTable(body));
+}
+
+/** Rows of a JSON-array or NDJSON file as NDJSON lines, streamed when the file is NDJSON. */
+async function* lines(file: string): AsyncGenerator<string> {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (e) {
+    throw new ConfigError(`cannot read ${file}: ${(e as Error).message}`);
+  }
+  const buf = Buffer.alloc(1024);
+  const head = buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString('utf8').trimStart();
+  closeSync(fd);
+  if (head.startsWith('[')) {
+    let rows: unknown;
+    try {
+      rows = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (e) {
+      throw new ConfigError(`${file} is not valid JSON: ${(e as Error).message}`);
+    }
+    for (const r of rows as unknown[]) yield JSON.stringify(r);
+    return;
+  }
+  for await (const line of createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity })) if (line.trim()) yield line;
+}
+
+/** Uploads in chunks; every chunk carries its first row's offset, so a retried chunk is stored once. */
+async function upload(url: string, model: string, file: string, chunkBytes: number): Promise<void> {
+  const path = `/v1/models/${encodeURIComponent(model)}/reference`;
+  let version: string | undefined;
+  let offset = 0;
+  let chunk: string[] = [];
+  let size = 0;
+  const send = async (complete: boolean) => {
+    const q = new URLSearchParams({ complete: String(complete), offset: String(offset) });
+    if (version) q.set('version', version);
+    const r = await call(url, `${path}?${q}`, { method: 'POST', body: chunk.join('\n'), contentType: 'application/x-ndjson' });
+    version = r.version;
+    offset += chunk.length;
+    chunk = [];
+    size = 0;
+    return r;
+  };
+  for await (const line of lines(file)) {
+    if (size + line.length > chunkBytes && chunk.length) await send(false);
+    chunk.push(line);
+    size += line.length + 1;
+  }
+  if (offset === 0 && chunk.length === 0) throw new ConfigError(`${file} holds no rows`);
+  const r = await send(true);
+  console.log(`uploaded ${r.rows} rows as reference ${r.version} of model ${model}`);
+}
+
+async function reference(argv: string[]): Promise<void> {
+  const { values } = parseFlags(argv, {
+    model: { type: 'string' }, file: { type: 'string' }, 'chunk-mb': { type: 'string' }, from: { type: 'string' }, to: { type: 'string' },
+    rolling: { type: 'string' }, upload: { type: 'boolean' }, url: { type: 'string' }, format: { type: 'string' },
+  });
+  need(values, 'model');
+  const url = urlOf(values.url);
+  const path = `/v1/models/${encodeURIComponent(values.model!)}/reference`;
+  const chosen = [values.file, values.from ?? values.to, values.rolling, values.upload].filter((v) => v !== undefined);
+  if (chosen.length > 1) throw new ConfigError('give one of --file, --from/--to, --rolling, --upload');
+  if (values.file) {
+    const mb = Number(values['chunk-mb'] ?? 4);
+    if (!(mb > 0)) throw new ConfigError('--chunk-mb must be a positive number');
+    return upload(url, values.model!, values.file, mb * 1024 * 1024);
+  }
+  let spec: object | null = null;
+  if (values.from !== undefined || values.to !== undefined) {
+    need(values, 'from', 'to');
+    spec = { type: 'window', from: values.from, to: values.to };
+  } else if (values.rolling) spec = { type: 'rolling', offset: values.rolling };
+  else if (values.upload) spec = { type: 'upload' };
+  const body = spec ? await call(url, path, { method: 'PUT', body: JSON.stringify(spec) }) : await call(url, path);
+  console.log(JSON.stringify(body, null, 2));
+}
+
+/** `mlobs drift report | reference | quality`. */
+export async function drift(argv: string[]): Promise<void> {
+  const [sub, ...rest] = argv;
+  if (!sub || sub === '--help' || sub === '-h' || sub === 'help') return void console.log(DRIFT_HELP);
+  if (sub === 'report') return report(rest);
+  if (sub === 'reference') return reference(rest);
+  if (sub === 'quality') return quality(rest);
+  throw new ConfigError(`unknown drift command ${JSON.stringify(sub)}; run mlobs drift --help`);
+}

@@ -1,0 +1,64 @@
+/** Plain-text rendering of drift and quality reports for `--format table`. */
+import type { QualityGroup, QualityReport } from '../quality/quality.js';
+import type { DriftReport, FeatureReport } from '../report/types.js';
+
+const num = (v: number | null | undefined, digits = 4): string => {
+  if (v === null || v === undefined) return '-';
+  if (v !== 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e6)) return v.toExponential(2);
+  return v.toFixed(digits).replace(/\.?0+$/, '') || '0';
+};
+const pct = (v: number | null | undefined) => (v === null || v === undefined ? '-' : `${(v * 100).toFixed(1)}%`);
+const yes = (v: boolean | null) => (v === null ? '?' : v ? 'YES' : 'no');
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
+
+function featureRows(f: FeatureReport): string[][] {
+  const side = [String(f.reference.values), String(f.current.values), pct(f.reference.missing_share), pct(f.current.missing_share)];
+  if (f.results.length === 0) return [[f.feature, f.type ?? '-', f.status, '-', '-', '-', '-', yes(f.drifted), ...side]];
+  return f.results.map((r, i) => [
+    i === 0 ? f.feature : '',
+    i === 0 ? (f.type ?? '-') : '',
+    r.status === 'ok' ? (i === 0 ? f.status : '') : r.status,
+    r.method + (f.decided_by === r.method ? '*' : ''),
+    num(r.statistic),
+    num(r.p_adjusted ?? r.p_value),
+    r.threshold === null ? '-' : num(r.threshold) + (r.threshold_source === 'learned' ? ' (learned)' : ''),
+    i === 0 ? yes(f.drifted) + (f.decided_by === 'missing' || f.decided_by === 'type' ? ` (${f.decided_by})` : '') : '',
+    ...(i === 0 ? side : ['', '', '', '']),
+  ]);
+}
+
+/** A drift report as text: verdict, one line per feature and method, then notes and segments. */
+export function driftTable(r: DriftReport): string {
+  const ref = r.reference.type === 'upload' ? `upload ${r.reference.version}` : `${r.reference.from} – ${r.reference.to}${r.reference.type === 'rolling' ? ' (rolling)' : ''}`;
+  const d = r.dataset;
+  const lines = [
+    `model ${r.model}${r.segment ? ` [${r.segment.name}=${r.segment.value}]` : ''}: current ${r.window.from} – ${r.window.to} (${r.window.rows} rows), reference ${ref} (${r.reference.rows} rows)`,
+    `data set drifted: ${yes(d.drifted)} — ${d.features_drifted} of ${d.features_evaluated} features (${pct(d.drifted_share)} weighted, threshold ${pct(d.share_threshold)}${d.correction !== 'none' ? `, ${d.correction} correction` : ''})`,
+    ...r.problems.map((p) => `problem: ${p}`),
+    '',
+    table([['feature', 'type', 'status', 'method', 'statistic', 'p-value', 'threshold', 'drifted', 'n ref', 'n cur', 'missing ref', 'missing cur'], ...r.features.flatMap(featureRows)]),
+  ];
+  const notes = r.features.flatMap((f) => [
+    ...(f.message ? [`${f.feature}: ${f.message}`] : []),
+    ...f.results.filter((x) => x.status !== 'ok' && x.message).map((x) => `${f.feature}: ${x.message}`),
+    ...(f.unseen_categories?.length ? [`${f.feature}: categories not in the reference: ${f.unseen_categories.join(', ')}`] : []),
+  ]);
+  if (notes.length) lines.push('', '* decided the verdict', ...notes);
+  for (const s of r.segments?.values ?? []) lines.push('', '—'.repeat(40), driftTable(s));
+  return lines.join('\n');
+}
+
+function qualityLine(g: QualityGroup): string {
+  return `${Object.entries(g.metrics).map(([k, v]) => `${k}=${num(v)}`).join('  ')}  (${g.labelled} labelled)${g.notes.length ? `\n    ${g.notes.join('; ')}` : ''}`;
+}
+
+/** A quality report as text. */
+export function qualityTable(q: QualityReport): string {
+  const lines = [`model ${q.model} (${q.task ?? 'no predictions'}): ${q.window.from} – ${q.window.to}`, `  overall: ${qualityLine(q.overall)}`];
+  for (const g of q.segments?.values ?? []) lines.push(`  ${q.segments!.name}=${g.segment}: ${qualityLine(g)}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import { parseDurationMs } from '../core/duration.js';
+import { timestampMs } from '../core/schemas/common.js';
+
+/** The drift methods a report can compute; see README.md "Methods". */
+export const DRIFT_METHODS = ['ks', 'wasserstein', 'psi', 'js', 'chi2'] as const;
+export type DriftMethod = (typeof DRIFT_METHODS)[number];
+/** Methods whose decision is a p-value below the threshold (the others: a distance at or above it). */
+export const P_VALUE_METHODS: ReadonlySet<DriftMethod> = new Set(['ks', 'chi2']);
+
+const durationMs = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const ms = parseDurationMs(v);
+  if (ms === null || ms <= 0) {
+    ctx.addIssue({ code: 'custom', message: `not a positive duration: ${JSON.stringify(v)} (use e.g. 15m, 1h, 7d)` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+// A number is a fixed threshold; 'learned' derives it from chunks of the reference (NannyML style).
+const threshold = z.union([z.number().positive().finite(), z.literal('learned')]);
+export type ThresholdSpec = z.infer<typeof threshold>;
+
+// p-value methods keep a fixed significance level (as NannyML does); only distances can be learned.
+const pThreshold = z.number().gt(0).lt(1);
+const thresholds = z
+  .object({
+    ks: pThreshold.default(0.05),
+    chi2: pThreshold.default(0.05),
+    wasserstein: threshold.default(0.1),
+    psi: threshold.default(0.1),
+    js: threshold.default(0.1),
+  })
+  .strict();
+
+const methodList = z.array(z.enum([...DRIFT_METHODS, 'auto'])).min(1);
+
+export const referenceSpecSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('window'), from: timestampMs, to: timestampMs }).strict(),
+  // The reference is the current window moved back by `offset` (e.g. 7d: the same hours of last week).
+  z.object({ type: z.literal('rolling'), offset: durationMs }).strict(),
+  z.object({ type: z.literal('upload') }).strict(),
+]);
+export type ReferenceSpec = z.infer<typeof referenceSpecSchema>;
+
+const featureOverride = z
+  .object({
+    method: z.enum(DRIFT_METHODS).optional(),
+    threshold: threshold.optional(),
+    weight: z.number().nonnegative().finite().optional(),
+  })
+  .strict();
+export type FeatureOverride = z.infer<typeof featureOverride>;
+
+const modelSchema = z
+  .object({
+    model: z.string().min(1),
+    reference: referenceSpecSchema.optional(),
+    methods: methodList.optional(),
+    thresholds: thresholds.partial().optional(),
+    /** Keyed by feature name, or `@prediction`, `@score`, `@label`. */
+    features: z.record(z.string(), featureOverride).default({}),
+    task: z.enum(['classification', 'regression']).optional(),
+    positiveClass: z.string().optional(),
+    schedule: z
+      .object({
+        every: durationMs,
+        /** Length of the evaluated window, ending at the last multiple of `every`; defaults to `every`. */
+        window: durationMs.optional(),
+        /** Waits this long after the window ends, so late events are in. */
+        delay: durationMs.optional(),
+        segments: z.array(z.string().min(1)).default([]),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type DriftModelConfig = z.infer<typeof modelSchema>;
+
+export const driftConfigSchema = z
+  .object({
+    methods: methodList.default(['auto']),
+    thresholds: thresholds.prefault({}),
+    /** Absolute change in the share of missing values that counts as drift on its own. */
+    missingThreshold: z.number().min(0).max(1).default(0.05),
+    /** Evidently's boundary: at most this many reference values → KS / chi-square, else Wasserstein / JS. */
+    smallSampleMax: z.number().int().positive().default(1000),
+    /** Numerical features with at most this many distinct values are tested as categories (Evidently: 5). */
+    lowCardinalityMax: z.number().int().min(1).max(50).default(5),
+    /** A side with fewer values than this gives "insufficient data" instead of a statistic. */
+    minValues: z.number().int().positive().default(30),
+    bins: z.number().int().min(2).max(100).default(10),
+    maxCategories: z.number().int().min(2).max(10_000).default(1000),
+    /** Grid cells per feature for Wasserstein; more cells narrow the error bound (2·range/cells). */
+    wassersteinCells: z.number().int().min(64).max(1 << 20).default(65536),
+    /** Up to this many values (both sides) Wasserstein is computed exactly on the distinct values. */
+    exactBelowValues: z.number().int().nonnegative().default(100_000),
+    /** KS: cells per feature that may hold the maximum and are refined exactly; with more, ClickHouse's kolmogorovSmirnovTest sorts the samples. */
+    ksRefineMaxCells: z.number().int().nonnegative().max(5000).default(5000),
+    /** A report copies up to this many numeric values (both sides, all features; 11 bytes each) into an engine Memory table to read them once; 0: never. */
+    materializeMaxValues: z.number().int().nonnegative().default(100_000_000),
+    learned: z.object({ chunks: z.number().int().min(3).max(100).default(10), sigmas: z.number().positive().default(3) }).strict().prefault({}),
+    dataset: z
+      .object({
+        share: z.number().gt(0).max(1).default(0.5),
+        correction: z.enum(['none', 'bonferroni', 'bh']).default('none'),
+      })
+      .strict()
+      .prefault({}),
+    maxSegments: z.number().int().positive().max(200).default(20),
+    models: z.array(modelSchema).default([]),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const seen = new Set<string>();
+    c.models.forEach((m, i) => {
+      if (seen.has(m.model)) ctx.addIssue({ code: 'custom', path: ['models', i, 'model'], message: `duplicate model ${m.model}` });
+      seen.add(m.model);
+      if (m.reference?.type === 'window' && m.reference.from >= m.reference.to) {
+        ctx.addIssue({ code: 'custom', path: ['models', i, 'reference'], message: 'from must be before to' });
+      }
+    });
+  });
+
+export type DriftConfig = z.infer<typeof driftConfigSchema>;

@@ -1,0 +1,68 @@
+/**
+ * Numeric pass 1 (profile), grouped by feature inside ClickHouse: per feature n, pooled min/max,
+ * reference population std (stddevPopStable, ddof 0 like numpy.std), the reference quantiles that
+ * are the PSI/JS bin edges (quantilesExactInclusive = numpy's 'linear' method), and the pooled
+ * distinct count up to lowCardinalityMax + 1 (uniqUpTo, exact). A few numbers per feature reach
+ * Node, whatever the row count.
+ */
+import type { Store } from '../../storage/store.js';
+import type { Sql } from './source.js';
+
+export const TWO_LEVEL = 'SETTINGS group_by_two_level_threshold = 1, group_by_two_level_threshold_bytes = 1';
+
+export interface NumericProfile {
+  n0: number;
+  n1: number;
+  lo: number;
+  hi: number;
+  /** Reference population standard deviation; null without reference values. */
+  refStd: number | null;
+  /** Reference quantiles at k/bins, k = 1..bins-1 (not yet collapsed). */
+  quantiles: number[];
+  /** Pooled distinct values, capped at lowCardinalityMax + 1. */
+  distinct: number;
+  /** Exact KS statistic (set by ks.ts); null unless both sides have values. */
+  ksD: number | null;
+}
+
+interface ProfileRow {
+  fi: number;
+  n0: string;
+  n1: string;
+  lo: number | null;
+  hi: number | null;
+  sd0: number | null;
+  q0: (number | null)[];
+  distinct: string;
+}
+
+/** Pass 1 over a numeric stream (s, fi, v, ch) whose fi indexes `features`. */
+export async function numericProfile(store: Store, stream: Sql, features: string[], opts: { bins: number; lowCardinalityMax: number }): Promise<Map<string, NumericProfile>> {
+  const out = new Map<string, NumericProfile>();
+  if (features.length === 0) return out;
+  // Levels as JS prints k/bins: the shortest text that parses back to the same double as drift/stats uses.
+  const levels = Array.from({ length: opts.bins - 1 }, (_, i) => String((i + 1) / opts.bins)).join(', ');
+  const rows = await store.query<ProfileRow>(
+    `SELECT fi, countIf(s = 0) AS n0, countIf(s = 1) AS n1, min(v) AS lo, max(v) AS hi,
+       stddevPopStableIf(v, s = 0) AS sd0,
+       quantilesExactInclusiveIf(${levels})(v, s = 0) AS q0,
+       uniqUpTo(${opts.lowCardinalityMax})(v) AS distinct
+     FROM ${stream.sql}
+     GROUP BY fi ${TWO_LEVEL}`,
+    stream.params,
+  );
+  for (const r of rows) {
+    const n0 = Number(r.n0);
+    out.set(features[r.fi - 1]!, {
+      n0,
+      n1: Number(r.n1),
+      lo: r.lo ?? 0,
+      hi: r.hi ?? 0,
+      refStd: n0 > 0 && r.sd0 !== null && Number.isFinite(r.sd0) ? r.sd0 : null,
+      quantiles: n0 > 0 ? r.q0.map((q) => q ?? NaN) : [],
+      distinct: Number(r.distinct),
+      ksD: null,
+    });
+  }
+  return out;
+}

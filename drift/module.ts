@@ -1,0 +1,36 @@
+import type { StackModule } from '../app/module.js';
+import { driftRouter } from './http/router.js';
+import { DRIFT_MIGRATIONS } from './migrations.js';
+import { createDriftGauges } from './schedule/gauges.js';
+import { startScheduler } from './schedule/scheduler.js';
+import type { SignalSink } from './signals.js';
+import type { Store } from '../storage/store.js';
+import { errorMessage } from '../core/errors.js';
+import { TMP_PREFIX } from './engine/collect.js';
+
+/**
+ * The drift module: reference storage, reports, model quality, scheduled evaluation. Alerting
+ * reads the scheduled results from `drift_results`; pass `signals` to also publish in-process.
+ */
+export function createDriftModule(opts: { signals?: SignalSink } = {}): StackModule {
+  return {
+    name: 'drift',
+    migrations: DRIFT_MIGRATIONS,
+    router: (ctx) => driftRouter({ store: ctx.store, config: ctx.config.drift, logger: ctx.logger, now: ctx.now, maxBodyBytes: ctx.config.server.maxBodyBytes }),
+    start: async (ctx) => {
+      await dropLeftovers(ctx.store).catch((e) => ctx.logger.warn('could not drop leftover drift tables', { error: errorMessage(e) }));
+      return startScheduler({ store: ctx.store, config: ctx.config.drift, logger: ctx.logger, now: ctx.now, gauges: createDriftGauges(ctx.registry), signals: opts.signals });
+    },
+  };
+}
+
+/** Drops report tables left by a crash; an hour old at least, so another process's running report keeps its own. */
+async function dropLeftovers(store: Store): Promise<void> {
+  const rows = await store.query<{ name: string }>(
+    `SELECT name FROM system.tables WHERE database = {db:String} AND startsWith(name, {p:String}) AND metadata_modification_time < now() - INTERVAL 1 HOUR`,
+    { db: store.database, p: TMP_PREFIX },
+  );
+  for (const r of rows) await store.command(`DROP TABLE IF EXISTS ${store.database}.${r.name}`);
+}
+
+export const driftModule = createDriftModule();

@@ -1,0 +1,105 @@
+/**
+ * The drift report as the API returns it (snake_case JSON). Every number is finite or null:
+ * a statistic that cannot be computed is null with a status and a message saying why, never NaN.
+ */
+import type { DriftMethod } from '../config.js';
+import type { ValueType } from '../engine/collect.js';
+
+export type { DriftMethod, ValueType };
+
+/** `feature` for model inputs; the pseudo-features `@prediction`, `@score`, `@label` have their own kinds. */
+export type FeatureKind = 'feature' | 'prediction' | 'score' | 'label';
+
+export type MethodStatus = 'ok' | 'insufficient_data' | 'not_applicable' | 'degenerate';
+
+/** One method's outcome for one feature. */
+export interface MethodResult {
+  method: DriftMethod;
+  status: MethodStatus;
+  message: string | null;
+  statistic: number | null;
+  p_value: number | null;
+  /** The p-value after the data-set correction (Bonferroni / BH), when one is configured. */
+  p_adjusted: number | null;
+  threshold: number | null;
+  threshold_source: 'fixed' | 'learned';
+  drifted: boolean | null;
+  details: Record<string, unknown>;
+}
+
+export type FeatureStatus = 'ok' | 'insufficient_data' | 'type_changed' | 'missing_in_reference' | 'missing_in_current';
+
+export interface SideSummary {
+  rows: number;
+  /** Non-null values of the feature's type. */
+  values: number;
+  /** Rows where the feature is null or absent. */
+  missing: number;
+  missing_share: number | null;
+  type: ValueType | null;
+  /** Values of the other type (numbers in a categorical feature or vice versa), left out of the statistics. */
+  other_type_values: number;
+}
+
+/** Missingness as a signal of its own: the absolute change of the missing share. */
+export interface MissingSignal {
+  reference_share: number;
+  current_share: number;
+  delta: number;
+  threshold: number;
+  drifted: boolean;
+}
+
+export interface FeatureReport {
+  feature: string;
+  kind: FeatureKind;
+  type: ValueType | null;
+  status: FeatureStatus;
+  message: string | null;
+  drifted: boolean | null;
+  /** What decided `drifted`: a method, the missingness signal, or the type change. */
+  decided_by: DriftMethod | 'missing' | 'type' | null;
+  weight: number;
+  reference: SideSummary;
+  current: SideSummary;
+  missing: MissingSignal | null;
+  results: MethodResult[];
+  unseen_categories?: string[];
+  categories_truncated?: boolean;
+}
+
+export interface DatasetVerdict {
+  drifted: boolean | null;
+  /** Weighted share of drifted input features among those with a verdict. */
+  drifted_share: number | null;
+  share_threshold: number;
+  features_evaluated: number;
+  features_drifted: number;
+  /** Input features without a verdict (insufficient data on both signals). */
+  features_skipped: string[];
+  correction: 'none' | 'bonferroni' | 'bh';
+}
+
+export interface ReferenceDescription {
+  type: 'window' | 'rolling' | 'upload';
+  from?: string;
+  to?: string;
+  offset_ms?: number;
+  version?: string;
+  rows: number;
+}
+
+export interface DriftReport {
+  model: string;
+  window: { from: string; to: string; rows: number };
+  reference: ReferenceDescription;
+  segment: { name: string; value: string } | null;
+  methods: string[];
+  dataset: DatasetVerdict;
+  features: FeatureReport[];
+  /** Report-level problems (empty window, empty reference), in words. */
+  problems: string[];
+  /** Per-value reports when a segment label was asked for. */
+  segments?: { name: string; values: DriftReport[] };
+  elapsed_ms: number;
+}

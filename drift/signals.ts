@@ -1,0 +1,26 @@
+/**
+ * Drift signals for the alerting module, in its own interface (alerting/signals.ts): one Signal
+ * per (model, feature, method) of an unsegmented report, the missingness signal as method
+ * `missing`, and the data-set verdict as feature `@dataset`, method `share`. These are exactly the
+ * rows the scheduler writes to `drift_results`, which alerting reads on its own; publishing
+ * in-process is only for a sink given to createDriftModule({ signals }).
+ */
+import type { Signal, SignalSink } from '../alerting/signals.js';
+import type { DriftReport } from './report/types.js';
+
+export type { Signal, SignalSink };
+
+/** The signals of an unsegmented report evaluated at `atMs` (the window end). */
+export function signalsOf(report: DriftReport, atMs: number): Signal[] {
+  const out: Signal[] = [];
+  const push = (feature: string, method: string, value: number | null, threshold: number | null, drifted: boolean | null) => {
+    if (value === null || threshold === null || drifted === null) return;
+    out.push({ source: 'drift', model: report.model, feature, method, value, threshold, drifted, atMs });
+  };
+  for (const f of report.features) {
+    for (const r of f.results) push(f.feature, r.method, r.statistic, r.threshold, r.drifted);
+    if (f.missing) push(f.feature, 'missing', f.missing.delta, f.missing.threshold, f.missing.drifted);
+  }
+  push('@dataset', 'share', report.dataset.drifted_share, report.dataset.share_threshold, report.dataset.drifted);
+  return out;
+}
