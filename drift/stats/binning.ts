@@ -136,3 +136,20 @@ export function checkCountPair(ref: ArrayLike<number>, cur: ArrayLike<number>): 
   if (curTotal === 0) return insufficient('insufficient_data', 'current has no observations');
   return ok({ refTotal, curTotal });
 }
+
+/** Both samples counted on the reference's quantile bins: the common first step of binned PSI and JS. */
+export function binBoth(
+  reference: ArrayLike<number>,
+  current: ArrayLike<number>,
+  bins: number = DEFAULT_BINS,
+): StatResult<{ edges: number[]; referenceCounts: number[]; currentCounts: number[] }> {
+  const bad = checkSample(current, 'current');
+  if (bad) return bad;
+  const e = quantileEdges(reference, bins);
+  if (!e.ok) return e;
+  const rc = binCounts(reference, e.edges);
+  if (!rc.ok) return rc;
+  const cc = binCounts(current, e.edges);
+  if (!cc.ok) return cc;
+  return ok({ edges: e.edges, referenceCounts: rc.counts, currentCounts: cc.counts });
+}

@@ -7,13 +7,12 @@
  */
 import {
   alignCategories,
-  binCounts,
+  binBoth,
   checkCountPair,
   DEFAULT_BINS,
-  quantileEdges,
   type CategoryCounts,
 } from './binning.js';
-import { checkSample, insufficient, ok, type StatResult } from './result.js';
+import { insufficient, ok, type StatResult } from './result.js';
 
 /** x·ln(x/y) with the conventions of scipy.special.rel_entr for x, y >= 0. */
 function relEntr(x: number, y: number): number {
@@ -49,17 +48,11 @@ export function jsNumeric(
   bins: number = DEFAULT_BINS,
   base: number = 2,
 ): StatResult<{ value: number; edges: number[]; referenceCounts: number[]; currentCounts: number[] }> {
-  const bad = checkSample(current, 'current');
-  if (bad) return bad;
-  const e = quantileEdges(reference, bins);
-  if (!e.ok) return e;
-  const rc = binCounts(reference, e.edges);
-  if (!rc.ok) return rc;
-  const cc = binCounts(current, e.edges);
-  if (!cc.ok) return cc;
-  const d = jsDistanceFromCounts(rc.counts, cc.counts, base);
+  const b = binBoth(reference, current, bins);
+  if (!b.ok) return b;
+  const d = jsDistanceFromCounts(b.referenceCounts, b.currentCounts, base);
   if (!d.ok) return d;
-  return ok({ value: d.value, edges: e.edges, referenceCounts: rc.counts, currentCounts: cc.counts });
+  return ok({ value: d.value, edges: b.edges, referenceCounts: b.referenceCounts, currentCounts: b.currentCounts });
 }
 
 /** JS distance of a categorical feature from category counts; unseen categories are their own bins. */

@@ -7,13 +7,12 @@
  */
 import {
   alignCategories,
-  binCounts,
+  binBoth,
   checkCountPair,
   DEFAULT_BINS,
-  quantileEdges,
   type CategoryCounts,
 } from './binning.js';
-import { checkSample, ok, type StatResult } from './result.js';
+import { ok, type StatResult } from './result.js';
 
 export const PSI_EPSILON = 1e-4;
 
@@ -49,17 +48,11 @@ export function psiNumeric(
   current: ArrayLike<number>,
   bins: number = DEFAULT_BINS,
 ): StatResult<PsiResult & { edges: number[]; referenceCounts: number[]; currentCounts: number[] }> {
-  const bad = checkSample(current, 'current');
-  if (bad) return bad;
-  const e = quantileEdges(reference, bins);
-  if (!e.ok) return e;
-  const rc = binCounts(reference, e.edges);
-  if (!rc.ok) return rc;
-  const cc = binCounts(current, e.edges);
-  if (!cc.ok) return cc;
-  const p = psiFromCounts(rc.counts, cc.counts);
+  const b = binBoth(reference, current, bins);
+  if (!b.ok) return b;
+  const p = psiFromCounts(b.referenceCounts, b.currentCounts);
   if (!p.ok) return p;
-  return ok({ ...p, edges: e.edges, referenceCounts: rc.counts, currentCounts: cc.counts });
+  return ok({ ...p, edges: b.edges, referenceCounts: b.referenceCounts, currentCounts: b.currentCounts });
 }
 
 /** PSI of a categorical feature from category counts; unseen categories are their own bins. */
