@@ -1,17 +1,7 @@
 import { z } from 'zod';
-import { parseDurationMs } from '../core/duration.js';
+import { durationMs, positiveDurationMs as positiveMs } from '../core/schemas/common.js';
 import { parseMatcher } from './matchers.js';
 
-// Kept local rather than imported from core/config.ts, which imports this file.
-const durationMs = z.union([z.number(), z.string()]).transform((v, ctx) => {
-  const ms = parseDurationMs(v);
-  if (ms === null) {
-    ctx.addIssue({ code: 'custom', message: `not a duration: ${JSON.stringify(v)} (use e.g. 5m, 1h, 28d or milliseconds)` });
-    return z.NEVER;
-  }
-  return ms;
-});
-const positiveMs = durationMs.refine((v) => v > 0, 'must be a positive duration');
 
 const httpUrl = z.string().refine((u) => /^https?:\/\/[^\s]+$/.test(u), 'must be an http(s) URL');
 const labelName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a Prometheus label name');

@@ -1,21 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+// Durations are stored in milliseconds (names end in Ms) but may be written as `15s`, `2h`.
+import { durationMs } from './schemas/common.js';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from './errors.js';
-import { parseDurationMs } from './duration.js';
 import { driftConfigSchema } from '../drift/config.js';
 import { costConfigSchema } from '../cost/config.js';
 import { alertingConfigSchema } from '../alerting/config.js';
 
-// Durations are stored in milliseconds (names end in Ms) but may be written as `15s`, `2h`.
-const durationMs = z.union([z.number(), z.string()]).transform((v, ctx) => {
-  const ms = parseDurationMs(v);
-  if (ms === null) {
-    ctx.addIssue({ code: 'custom', message: `not a duration: ${JSON.stringify(v)} (use e.g. 500ms, 15s, 2h or milliseconds)` });
-    return z.NEVER;
-  }
-  return ms;
-});
 
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier (letters, digits, _)');
 const httpUrl = z.string().url().refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL');

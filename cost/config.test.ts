@@ -29,7 +29,7 @@ describe('cost options', () => {
     [{ prices: [{ gpuModel: H100, perHour: 1, from: '2026-11-02', to: '2026-11-01' }] }, 'cost.prices.0.to: to must be after from'],
     [{ prices: [{ gpuModel: H100, perHour: 1, from: 'November' }] }, 'cost.prices.0.from: not an ISO 8601 time: "November"'],
     [{ prices: [{ gpuModel: H100, perHour: 1 }, { gpuModel: H100, perHour: 2, from: '2026-11-01' }] }, 'cost.prices.1: overlaps prices.0 for "NVIDIA H100 80GB HBM3"'],
-    [{ maxSampleIntervalMs: '0s' }, 'cost.maxSampleIntervalMs: not a positive duration'],
+    [{ maxSampleIntervalMs: '0s' }, 'cost.maxSampleIntervalMs: must be a positive duration'],
     [{ idleUtilisationThreshold: 5 }, 'cost.idleUtilisationThreshold'],
     [{ models: [{ model: 'm', pod: '(' }] }, 'cost.models.0.pod: not a valid regular expression'],
     [{ models: [{ model: 'm' }] }, 'cost.models.0: needs namespace, pod or deployment'],

@@ -1,15 +1,7 @@
 import { z } from 'zod';
-import { parseDurationMs } from '../core/duration.js';
+import { positiveDurationMs as durationMs } from '../core/schemas/common.js';
 
 // Kept local rather than imported from core/config.ts, which imports this file.
-const durationMs = z.union([z.number(), z.string()]).transform((v, ctx) => {
-  const ms = parseDurationMs(v);
-  if (ms === null || ms <= 0) {
-    ctx.addIssue({ code: 'custom', message: `not a positive duration: ${JSON.stringify(v)} (use e.g. 30s, 2m or milliseconds)` });
-    return z.NEVER;
-  }
-  return ms;
-});
 
 const price = z
   .number({ error: (i) => `must be a number (price per GPU-hour), got ${JSON.stringify(i.input)}` })

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseDurationMs } from '../duration.js';
 
 // Timestamps outside these years are almost always unit mistakes (seconds vs milliseconds).
 const MIN_TS_MS = Date.UTC(2000, 0, 1);
@@ -31,3 +32,16 @@ export const text = (max: number) => z.string().max(max, `longer than ${max} cha
 
 // zod 4's number() already refuses NaN and ±Infinity.
 export const finiteNumber = z.number();
+
+/** A duration written as `500ms`, `15s`, `2h`, `1h30m` or milliseconds, normalised to milliseconds. */
+export const durationMs = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const ms = parseDurationMs(v);
+  if (ms === null) {
+    ctx.addIssue({ code: 'custom', message: `not a duration: ${JSON.stringify(v)} (use e.g. 500ms, 15s, 2h, 7d or milliseconds)` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/** A duration that must be longer than zero. */
+export const positiveDurationMs = durationMs.refine((v) => v > 0, 'must be a positive duration');
