@@ -104,7 +104,7 @@ const rule = z.discriminatedUnion('kind', [
       model: z.string().min(1).optional(),
       feature: z.string().min(1).optional(),
       method: z.string().min(1).optional(),
-      /** Fires once this many consecutive drift evaluations of a feature were over threshold. */
+      /** Fires once this many consecutive drift evaluations of a series (feature and method, or `@dataset`) drifted. */
       consecutive: z.number().int().positive().default(3),
       /** The pipeline feeding the model: labels the alert so a failure of that pipeline can inhibit it. */
       pipeline: z.string().min(1).optional(),

@@ -9,7 +9,10 @@ export interface Signal {
   value: number;
   threshold: number;
   drifted: boolean;
+  /** The window end: the time the evaluation is about. */
   atMs: number;
+  /** For tests that decide by p-value (ks, chi2): the p-value; `value` is then the test statistic. */
+  pValue?: number;
 }
 
 /** Where a producer (drift/) hands its signals to alerting. Must not throw. */
@@ -49,37 +52,53 @@ export class MemorySignals implements SignalSink, SignalSource {
   }
 }
 
-const TIME_COLUMNS = ['evaluated_at', 'ts', 'window_end', 'computed_at', 'at'];
+/** The drift_results columns this reader needs (drift/migrations.ts creates the table). */
+const COLUMNS = ['model', 'feature', 'method', 'value', 'p_value', 'threshold', 'drifted', 'window_end', 'computed_at'];
 
 /**
- * Reads signals from the `drift_results` table that drift/ writes, if it exists and has the columns
- * model, feature, method, value, threshold and a time (one of TIME_COLUMNS); `drifted` is taken from
- * its column when there is one, else value > threshold. Absent or different: no signals, said once in the log.
+ * Reads signals from `drift_results`, the table the drift scheduler writes (drift/migrations.ts,
+ * drift/schedule/results.ts): one row per (model, feature, method, window), read with FINAL because
+ * a re-evaluated window is a newer row (ReplacingMergeTree(computed_at)) of the same evaluation.
+ * A signal's time is the window end. Rows without a verdict (`drifted`, `value` or `threshold`
+ * NULL: insufficient data, a failed test) are no evaluation, as drift/signals.ts publishes none for
+ * them; `@quality` rows are metrics, not drift, and are skipped. `@dataset`/`share` rows are read:
+ * "the data set drifted" is a signal of its own. Without the table (or with other columns): no
+ * signals, said once in the log, looked for again once a minute.
  */
 export class ClickHouseSignals implements SignalSource {
-  private shape: { time: string; drifted: boolean } | null | undefined;
+  private found = false;
   private checkedAtMs = -Infinity;
   constructor(private readonly store: Store, private readonly onProblem: (msg: string) => void = () => {}) {}
 
   async recent(n: number, nowMs: number): Promise<SignalSeries[]> {
-    // drift/ may create its table after alerting starts: look again at most once a minute.
-    if (!this.shape && nowMs - this.checkedAtMs > 60_000) {
+    if (!this.found && nowMs - this.checkedAtMs > 60_000) {
       this.checkedAtMs = nowMs;
-      this.shape = await this.detect();
+      this.found = await this.detect();
     }
-    if (!this.shape) return [];
-    const { time, drifted } = this.shape;
+    if (!this.found) return [];
     const rows = await this.store.query<Record<string, any>>(
-      `SELECT model, feature, method, value, threshold, ${drifted ? 'drifted' : 'value > threshold'} AS drifted, toUnixTimestamp64Milli(toDateTime64(${time}, 3)) AS at
-       FROM ${this.store.database}.drift_results
-       WHERE toDateTime64(${time}, 3) <= fromUnixTimestamp64Milli({now:Int64})
+      `SELECT model, feature, method, value, p_value, threshold, drifted, toUnixTimestamp64Milli(window_end) AS at
+       FROM ${this.store.database}.drift_results FINAL
+       WHERE window_end <= fromUnixTimestamp64Milli({now:Int64})
+         AND feature != '@quality'
+         AND drifted IS NOT NULL AND value IS NOT NULL AND threshold IS NOT NULL
        ORDER BY model, feature, method, at DESC
        LIMIT {n:UInt32} BY model, feature, method`,
       { n, now: nowMs },
     );
     const out = new Map<string, SignalSeries>();
     for (const r of rows) {
-      const sig: Signal = { source: 'drift', model: r.model, feature: r.feature, method: r.method, value: Number(r.value), threshold: Number(r.threshold), drifted: Boolean(Number(r.drifted)), atMs: Number(r.at) };
+      const sig: Signal = {
+        source: 'drift',
+        model: r.model,
+        feature: r.feature,
+        method: r.method,
+        value: Number(r.value),
+        threshold: Number(r.threshold),
+        drifted: Number(r.drifted) === 1,
+        atMs: Number(r.at),
+        ...(r.p_value === null || r.p_value === undefined ? {} : { pValue: Number(r.p_value) }),
+      };
       const k = keyOf(sig);
       if (!out.has(k)) out.set(k, { model: sig.model, feature: sig.feature, method: sig.method, signals: [] });
       out.get(k)!.signals.push(sig);
@@ -87,22 +106,25 @@ export class ClickHouseSignals implements SignalSource {
     return [...out.values()];
   }
 
-  private async detect(): Promise<{ time: string; drifted: boolean } | null> {
+  private async detect(): Promise<boolean> {
     const cols = new Set(
       (await this.store.query<{ name: string }>(`SELECT name FROM system.columns WHERE database = {db:String} AND table = 'drift_results'`, { db: this.store.database })).map((c) => c.name),
     );
-    if (!cols.size) return null;
-    const time = TIME_COLUMNS.find((c) => cols.has(c));
-    const missing = ['model', 'feature', 'method', 'value', 'threshold'].filter((c) => !cols.has(c));
-    if (!time || missing.length) {
-      this.onProblem(`drift_results exists but lacks ${[...missing, ...(time ? [] : [`a time column (${TIME_COLUMNS.join('/')})`])].join(', ')}: drift rules read no signals from it`);
-      return null;
+    if (!cols.size) return false;
+    const missing = COLUMNS.filter((c) => !cols.has(c));
+    if (missing.length) {
+      this.onProblem(`drift_results exists but lacks ${missing.join(', ')}: drift rules read no signals from it`);
+      return false;
     }
-    return { time, drifted: cols.has('drifted') };
+    return true;
   }
 }
 
-/** Reads every source and keeps, per series, the newest `n` signals across them. */
+/**
+ * Reads every source and keeps, per series, the newest `n` signals across them. One window seen by
+ * two sources (drift/ publishing in-process and writing drift_results) is one evaluation: the first
+ * source's signal of that time is kept.
+ */
 export function mergedSource(sources: SignalSource[]): SignalSource {
   return {
     async recent(n, nowMs) {
@@ -111,7 +133,13 @@ export function mergedSource(sources: SignalSource[]): SignalSource {
         for (const s of await src.recent(n, nowMs)) {
           const k = keyOf(s);
           const prev = out.get(k);
-          out.set(k, prev ? { ...s, signals: [...prev.signals, ...s.signals].sort((a, b) => b.atMs - a.atMs).slice(0, n) } : s);
+          if (!prev) {
+            out.set(k, s);
+            continue;
+          }
+          const seen = new Set(prev.signals.map((x) => x.atMs));
+          const signals = [...prev.signals, ...s.signals.filter((x) => !seen.has(x.atMs))].sort((a, b) => b.atMs - a.atMs).slice(0, n);
+          out.set(k, { ...prev, signals });
         }
       }
       return [...out.values()];

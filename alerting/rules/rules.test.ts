@@ -5,6 +5,10 @@ import { testStack } from '../../test/helpers/stack.js';
 import { alertingConfigSchema, type AlertingConfigInput } from '../config.js';
 import { AlertingEngine } from '../engine.js';
 import { MemorySignals } from '../signals.js';
+import { validateConfig } from '../../core/config.js';
+import { createDriftGauges } from '../../drift/schedule/gauges.js';
+import { evaluateWindow } from '../../drift/schedule/scheduler.js';
+import { choices, normals, postAll } from '../../drift/testing.js';
 
 const M = 60_000;
 const T = Date.now() - 3 * 3_600_000; // within every retention; the engines below run on injected time
@@ -97,12 +101,48 @@ describe('rule alerts over stored events', () => {
     ]);
   });
 
-  it('reads drift signals from a drift_results table when drift/ writes one', async () => {
-    await s.store.command(`CREATE TABLE IF NOT EXISTS ${s.store.database}.drift_results (model String, feature String, method String, value Float64, threshold Float64, drifted UInt8, evaluated_at DateTime64(3, 'UTC')) ENGINE = MergeTree ORDER BY (model, feature, evaluated_at)`);
-    await s.store.insert('drift_results', [0, 1, 2].map((i) => ({ model: 'churn', feature: 'tenure', method: 'ks', value: 0.3, threshold: 0.1, drifted: 1, evaluated_at: T + i * M })));
-    const at = engine({ rules: [{ name: 'FeatureDrift', kind: 'drift', consecutive: 3 }] });
-    expect((await at(T + 5 * M)).map((a) => `${a.model}/${a.feature}/${a.method}`)).toEqual(['churn/tenure/ks']);
-    await s.store.command(`DROP TABLE ${s.store.database}.drift_results`);
+  it('reads drift signals from drift_results as the drift scheduler writes them: per window end, FINAL, no verdict and quality rows skipped', async () => {
+    // Predictions for model churn: a reference half hour, three drifted 10-minute windows (tenure
+    // and plan move, region does not) and a fourth window too small for a verdict.
+    const W = 10 * M;
+    const refStart = T - 60 * M;
+    const events: object[] = [];
+    const add = (k: string, start: number, n: number, shift: number) => {
+      const tenure = normals(10 + events.length, n, 24 + shift * 12, 6);
+      const plan = choices(20 + events.length, n, ['basic', 'pro'], shift ? [1, 4] : [4, 1]);
+      const region = choices(30 + events.length, n, ['eu', 'us']);
+      for (let i = 0; i < n; i++) {
+        events.push({ model: 'churn', prediction_id: `${k}-${i}`, timestamp: start + Math.floor((i * W) / n), features: { tenure: tenure[i], plan: plan[i], region: region[i] }, prediction: 'stay' });
+      }
+    };
+    add('ref', refStart, 300, 0);
+    for (let w = 0; w < 3; w++) add(`w${w}`, T + w * W, 300, 1);
+    add('w3', T + 3 * W, 5, 1);
+    await postAll(s.post, '/v1/predictions', events);
+    expect(await s.drain()).toBe(true);
+    const drift = validateConfig({ drift: { models: [{ model: 'churn', reference: { type: 'window', from: refStart, to: refStart + 30 * M } }] } }).drift;
+    const deps = { store: s.store, config: drift, logger: silentLogger, now: Date.now, gauges: createDriftGauges(new Registry()) };
+    for (let w = 0; w < 4; w++) await evaluateWindow(deps, drift.models[0]!, { fromMs: T + w * W, toMs: T + (w + 1) * W });
+    // A re-run of a window writes newer rows of the same evaluation (read with FINAL: still one).
+    await evaluateWindow(deps, drift.models[0]!, { fromMs: T + 2 * W, toMs: T + 3 * W });
+
+    const rows = await s.sql(`SELECT feature, method, drifted FROM drift_results FINAL WHERE model = 'churn' AND window_end = fromUnixTimestamp64Milli(${T + 4 * W})`);
+    expect(rows.filter((r) => r.feature === 'tenure' && r.method !== 'missing').every((r) => r.drifted === null)).toBe(true); // the no-verdict window exists
+
+    const at = engine({ rules: [{ name: 'FeatureDrift', kind: 'drift', model: 'churn', consecutive: 3 }] });
+    const fired = async (now: number) => (await at(now)).filter((a) => a.state === 'firing');
+    // Signals are timed by their window end: the third window ends at T+30m.
+    expect(await fired(T + 3 * W - 1)).toEqual([]);
+    const alerts = await fired(T + 4 * W + 5 * M);
+    expect(alerts.map((a) => `${a.feature}/${a.method}`).sort()).toEqual(['@dataset/share', 'plan/chi2', 'tenure/ks']);
+    const by = Object.fromEntries(alerts.map((a) => [a.feature, a.why]));
+    // The fourth window (no verdict) is no evaluation: the latest one is still the third.
+    const third = new Date(T + 3 * W).toISOString();
+    expect(by.tenure).toMatch(new RegExp(`^ks statistic [0-9.]+, p-value [0-9.e-]+ below 0.05 in the last 3 evaluations \\(latest window ending ${third}\\)$`));
+    expect(by['@dataset']).toMatch(/^[0-9.]+ % of features drifted \(threshold 50 %\) in the last 3 evaluations/);
+    // Three evaluated windows, the third written twice: four consecutive are not there.
+    const four = engine({ rules: [{ name: 'FeatureDrift', kind: 'drift', model: 'churn', consecutive: 4 }] });
+    expect(await four(T + 4 * W + 5 * M)).toEqual([]);
   });
 
   it('fires for a collector target whose last scrape failed', async () => {

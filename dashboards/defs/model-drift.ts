@@ -1,45 +1,63 @@
 import * as dash from '@grafana/grafana-foundation-sdk/dashboard';
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import { barPanel, clickhouseVar, heatmapPanel, linkTo, mlobsDashboard, row, sqlVar, steps, stepsUp, tablePanel, tsPanel } from '../grafana/kit.js';
+import { P_VALUE_METHODS } from '../../drift/config.js';
 import { distributionSql } from './distribution.js';
 import { UIDS } from './uids.js';
 
-// Drift panels read `drift_results`, the drift module's table (one row per model, feature and
-// check: ts, model, feature, score, drifted). Distribution and quality panels read predictions and
-// labels directly and work without it.
+// Drift panels read `drift_results`, written by the drift module's scheduler (drift/migrations.ts,
+// drift/schedule/results.ts): one row per (model, feature, method, evaluated window) with `value`
+// (the statistic; p-value tests also `p_value`), `threshold` and `drifted` (NULL: no verdict).
+// Feature '@dataset' (method 'share') is the data-set verdict, '@quality' the quality metrics,
+// method 'missing' the missingness signal. A re-evaluated window is a newer row: read with FINAL.
+// Panels plot a window at its end. Distribution panels read predictions and labels directly.
 const single = (v: dash.QueryVariableBuilder) => v.multi(false).includeAll(false).current({ text: '', value: '' });
 
-/** Model drift: drifted-feature share, feature × time scores, top features, distributions, quality. */
+const pMethods = [...P_VALUE_METHODS].map((m) => `'${m}'`).join(', ');
+// A statistic relative to its threshold, 1 being the threshold: |value| ÷ threshold for distances
+// and the (signed) change of the missing share, log p ÷ log threshold for p-value tests (p =
+// threshold → 1, smaller p → more), within [0, 10].
+const SCORE = `greatest(0, least(10, if(method IN (${pMethods}), log10(greatest(p_value, 1e-300)) / log10(threshold), abs(value) / threshold)))`;
+const FEATURES = `feature NOT IN ('@dataset', '@quality')`;
+
+/** Model drift: drifted-feature share, feature × time scores, top features, distributions, quality (joined labels and scheduled metrics). */
 export function modelDrift(): dash.DashboardBuilder {
   return mlobsDashboard(UIDS.modelDrift, 'Model drift', 'Per model: which features drift, how their distributions moved, and how the model does once labels arrive.')
     .withVariable(clickhouseVar())
     .withVariable(single(sqlVar('model', 'Model', `SELECT DISTINCT model FROM predictions WHERE $__timeFilter(ts) ORDER BY model`)))
     .withVariable(single(sqlVar('feature', 'Feature', `SELECT DISTINCT arrayJoin(mapKeys(num_features)) AS feature FROM predictions WHERE $__timeFilter(ts) AND model = \${model:singlequote} ORDER BY feature`)))
-    .withRow(row('Drift'))
+    .withRow(row('Drift (scheduled evaluations; a window is plotted at its end)'))
     .withPanel(
       tsPanel('Share of drifted features', `
-        SELECT $__timeInterval(ts) AS time, avg(drifted) AS drifted_share
+        SELECT $__timeInterval(window_end) AS time, max(value) AS drifted_share, max(threshold) AS data_set_threshold
         FROM drift_results FINAL
-        WHERE $__timeFilter(ts) AND model = \${model:singlequote}
+        WHERE $__timeFilter(window_end) AND model = \${model:singlequote} AND feature = '@dataset' AND method = 'share' AND value IS NOT NULL
         GROUP BY time
-        ORDER BY time`, 'percentunit').min(0).max(1).thresholds(steps(0.1, 0.3)),
+        ORDER BY time`, 'percentunit')
+        .description('Weighted share of drifted features per evaluated window; the data set counts as drifted at or over its threshold (drift.dataset.share).')
+        .min(0).max(1).thresholds(steps(0.1, 0.3)),
     )
     .withPanel(
       tablePanel('Top drifted features', `
-        SELECT feature, max(score) AS max_score, argMax(score, ts) AS last_score, avg(drifted) AS drifted_share, maxIf(ts, drifted = 1) AS last_drifted
+        SELECT feature, method, countIf(drifted = 1) AS drifted_windows, count(drifted) AS evaluated_windows, avg(drifted) AS drifted_share,
+               argMax(value, window_end) AS last_value, argMax(p_value, window_end) AS last_p_value, argMax(threshold, window_end) AS last_threshold,
+               if(drifted_windows > 0, maxIf(window_end, drifted = 1), NULL) AS last_drifted
         FROM drift_results FINAL
-        WHERE $__timeFilter(ts) AND model = \${model:singlequote}
-        GROUP BY feature
-        ORDER BY drifted_share DESC, max_score DESC
-        LIMIT 20`).dataLinks([linkTo('Show this feature', UIDS.modelDrift, 'var-model=${model}&var-feature=${__data.fields.feature}')]),
+        WHERE $__timeFilter(window_end) AND model = \${model:singlequote} AND ${FEATURES}
+        GROUP BY feature, method
+        ORDER BY drifted_share DESC NULLS LAST, last_drifted DESC NULLS LAST, feature
+        LIMIT 20`)
+        .description("Per feature and method over the range: windows that drifted, of those with a verdict. Method 'missing' is the change in the share of missing values; for ks and chi2 the verdict is the p-value below the threshold.")
+        .dataLinks([linkTo('Show this feature', UIDS.modelDrift, 'var-model=${model}&var-feature=${__data.fields.feature}')]),
     )
     .withPanel(
       heatmapPanel('Drift score by feature over time', `
-        SELECT $__timeInterval(ts) AS time, feature, max(score) AS score
+        SELECT $__timeInterval(window_end) AS time, feature, max(${SCORE}) AS score
         FROM drift_results FINAL
-        WHERE $__timeFilter(ts) AND model = \${model:singlequote}
+        WHERE $__timeFilter(window_end) AND model = \${model:singlequote} AND ${FEATURES} AND value IS NOT NULL AND threshold > 0
         GROUP BY time, feature
-        ORDER BY time`),
+        ORDER BY time`)
+        .description('The strongest signal of each feature per window, relative to its threshold (1 = at the threshold, 0 to 10): value ÷ threshold for distances and the change of the missing share, log p ÷ log threshold for ks and chi2.'),
     )
     .withRow(row('Distributions: selected range vs the range before it'))
     .withPanel(
@@ -76,12 +94,22 @@ export function modelDrift(): dash.DashboardBuilder {
         ORDER BY time`, 'short').min(0),
     )
     .withPanel(
+      tsPanel('Quality per evaluated window', `
+        SELECT $__timeInterval(window_end) AS time, method AS metric, avg(value) AS metric_value
+        FROM drift_results FINAL
+        WHERE $__timeFilter(window_end) AND model = \${model:singlequote} AND feature = '@quality' AND method != 'mape_excluded' AND value IS NOT NULL
+        GROUP BY time, metric
+        ORDER BY time`, 'short')
+        .description('The metrics the drift schedule computes per window from labelled predictions: accuracy, precision, recall, F1, ROC AUC (classifiers); MAE, RMSE, MAPE (regressors).')
+        .min(0),
+    )
+    .withPanel(
       tsPanel('Labelled share of predictions', `
         SELECT $__timeInterval(p.ts) AS time, avg(l.prediction_id != '') AS labelled
         FROM predictions AS p FINAL
         LEFT JOIN labels AS l FINAL ON p.model = l.model AND p.prediction_id = l.prediction_id
         WHERE $__timeFilter(p.ts) AND p.model = \${model:singlequote}
         GROUP BY time
-        ORDER BY time`, 'percentunit').min(0).max(1).span(24),
+        ORDER BY time`, 'percentunit').min(0).max(1),
     );
 }

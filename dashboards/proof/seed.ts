@@ -11,7 +11,9 @@ const HOUR = 3_600_000;
  * What the proof stack is configured with so that module tables get rows from the demo data:
  * prices for the GPU models the fake DCGM serves (`cost_prices`, priced `cost_gpu_usage`), a latency
  * SLO the demo traffic breaks (fraud-detector answers in 8-28 ms, the SLO wants 99 % within 20 ms)
- * and a pipeline rule the demo's failed `training-weekly` run trips (`alerting_alerts`).
+ * a pipeline rule the demo's failed `training-weekly` run trips (`alerting_alerts`), and a drift
+ * schedule for both demo models (`drift_results`): every 5 s the last three hours (the drifted
+ * traffic) against the three before (rolling reference), plus model quality from the labels.
  */
 export const PROOF_CONFIG = {
   cost: {
@@ -24,6 +26,12 @@ export const PROOF_CONFIG = {
     slos: [{ name: 'fraud-latency', sli: { type: 'latency', model: 'fraud-detector', thresholdMs: 20 }, objective: 0.99 }],
     rules: [{ name: 'PipelineFailed', kind: 'pipeline_failed', severity: 'critical' }],
   },
+  drift: {
+    models: [
+      { model: 'fraud-detector', positiveClass: 'fraud', reference: { type: 'rolling', offset: '3h' }, schedule: { every: '5s', window: '3h' } },
+      { model: 'eta-regressor', reference: { type: 'rolling', offset: '3h' }, schedule: { every: '5s', window: '3h' } },
+    ],
+  },
 } satisfies ConfigInput;
 
 /** Tables that modules fill from the seeded data, each with the least the proof waits for. */
@@ -32,14 +40,18 @@ const MODULE_ROWS: { table: string; where: string }[] = [
   { table: 'cost_prices', where: '1' },
   // The SLO page and ticket alerts and the pipeline alert.
   { table: 'alerting_alerts', where: "state = 'firing'" },
+  // A scheduled drift evaluation of the seeded data: a data-set verdict and quality from labels.
+  // The scheduler runs every 5 s, so a window evaluated after the seeding was stored comes soon.
+  { table: 'drift_results', where: "feature = '@dataset' AND drifted IS NOT NULL AND n_current > 0" },
+  { table: 'drift_results', where: "feature = '@quality' AND value IS NOT NULL" },
 ];
 
 /**
  * Seeds a stack through its HTTP API with the demo generators: six hours of predictions for two
  * models (the last three drifted), labels for a third of them, GPU scrapes, pipeline runs and one
  * dead letter. Module tables are filled by their modules (cost by materialised views on
- * `gpu_samples` and prices from config, alerting by its evaluator over the stored data: start the
- * stack with `PROOF_CONFIG`); this waits until those that exist have rows.
+ * `gpu_samples` and prices from config, alerting by its evaluator over the stored data, drift by
+ * its scheduler: start the stack with `PROOF_CONFIG`); this waits until those that exist have rows.
  */
 export async function seedDemo(
   stack: { post: Post; drain: (ms?: number) => Promise<boolean>; store: Pick<Store, 'database' | 'query'> },
@@ -73,7 +85,7 @@ export async function seedDemo(
   await moduleRows(stack.store, 30_000);
 }
 
-/** Waits until every module table of MODULE_ROWS that exists has its rows (the alerting evaluator runs every second). */
+/** Waits until every module table of MODULE_ROWS that exists has its rows (the alerting evaluator runs every second, the drift schedule every 5 s). */
 async function moduleRows(store: Pick<Store, 'database' | 'query'>, timeoutMs: number): Promise<void> {
   const tables = new Set((await store.query<{ name: string }>(`SELECT name FROM system.tables WHERE database = {db:String}`, { db: store.database })).map((r) => r.name));
   const until = Date.now() + timeoutMs;
