@@ -11,6 +11,7 @@ command -v mvn >/dev/null || missing+=(maven)
 # promtool judges the exported SLO rules; a real Alertmanager receives alerts in alerting's end-to-end test.
 command -v promtool >/dev/null || missing+=(prometheus)
 command -v prometheus-alertmanager >/dev/null || missing+=(prometheus-alertmanager)
+command -v chromium >/dev/null || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing Debian packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
