@@ -36,7 +36,7 @@ describe('mlobs drift', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/reference upload \S+ \(2000 rows\)/);
     expect(r.out).toMatch(/data set drifted: YES — 1 of 2 features/);
-    expect(r.out).toMatch(/^amount\s+numerical\s+ok\s+wasserstein\*\s+0\.\d+\s+-\s+0\.1\s+YES\s+2000\s+300\s+0\.0%\s+0\.0%$/m);
+    expect(r.out).toMatch(/^amount\s+numerical\s+ok\s+wasserstein\*\s+0\.\d+\s+-\s+0\.1\s+YES\s+YES\s+2000\s+300\s+0\.0%\s+0\.0%$/m);
   });
 
   it('reports as JSON with the methods and the reference window asked for', async () => {

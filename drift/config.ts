@@ -1,21 +1,11 @@
 import { z } from 'zod';
-import { parseDurationMs } from '../core/duration.js';
-import { timestampMs } from '../core/schemas/common.js';
+import { positiveDurationMs as durationMs, timestampMs } from '../core/schemas/common.js';
 
 /** The drift methods a report can compute; see README.md "Methods". */
 export const DRIFT_METHODS = ['ks', 'wasserstein', 'psi', 'js', 'chi2'] as const;
 export type DriftMethod = (typeof DRIFT_METHODS)[number];
 /** Methods whose decision is a p-value below the threshold (the others: a distance at or above it). */
 export const P_VALUE_METHODS: ReadonlySet<DriftMethod> = new Set(['ks', 'chi2']);
-
-const durationMs = z.union([z.number(), z.string()]).transform((v, ctx) => {
-  const ms = parseDurationMs(v);
-  if (ms === null || ms <= 0) {
-    ctx.addIssue({ code: 'custom', message: `not a positive duration: ${JSON.stringify(v)} (use e.g. 15m, 1h, 7d)` });
-    return z.NEVER;
-  }
-  return ms;
-});
 
 // A number is a fixed threshold; 'learned' derives it from chunks of the reference (NannyML style).
 const threshold = z.union([z.number().positive().finite(), z.literal('learned')]);

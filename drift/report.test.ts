@@ -224,6 +224,21 @@ describe('data-set verdict options', () => {
   const run = async (drift: object, methods?: ('psi' | 'ks' | 'auto')[]) =>
     driftReport({ store: s.store, config: validateConfig({ drift }).drift }, { model: 'shop', fromMs: CUR, toMs: CUR + DAY, reference: { type: 'window', from: REF, to: REF + DAY }, methods });
 
+  it('uses a method and threshold overridden for one feature, the default rule for the others', async () => {
+    const r = await run({ models: [{ model: 'shop', features: { channel: { method: 'psi', threshold: 0.2 } } }] });
+    expect(feature(r, 'channel').results.map((x) => [x.method, x.threshold])).toEqual([['psi', 0.2]]);
+    expect(feature(r, 'amount').results[0]!.method).toBe('ks');
+  });
+
+  it('adjusts the deciding p-values with Benjamini–Hochberg when configured', async () => {
+    const r = await run({ dataset: { correction: 'bh' } });
+    for (const f of r.features.filter((x) => x.kind === 'feature' && x.status === 'ok')) {
+      const d = f.results[0]!;
+      expect(d.p_adjusted).toBeGreaterThanOrEqual(d.p_value!);
+      expect(d.drifted).toBe(d.p_adjusted! < d.threshold!);
+    }
+  });
+
   it('adjusts the deciding p-values with Bonferroni and decides on the adjusted ones', async () => {
     const r = await run({ dataset: { correction: 'bonferroni' } });
     const amount = feature(r, 'amount').results[0]!;

@@ -44,6 +44,8 @@ describe('scheduled drift evaluation', () => {
     expect(by['@dataset/share']).toMatchObject({ value: 0.5, threshold: 0.5, drifted: 1 });
     expect(by['@quality/accuracy']!.value).toBeGreaterThan(0);
     expect(by['@quality/roc_auc']).toBeDefined();
+    // Labels joined to their predictions are a feature of their own (concept drift).
+    expect(by['@label/chi2']).toMatchObject({ status: 'ok' });
   });
 
   it('writes the per-segment results to drift_segment_results', async () => {

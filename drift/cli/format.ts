@@ -17,7 +17,8 @@ function table(rows: string[][]): string {
 
 function featureRows(f: FeatureReport): string[][] {
   const side = [String(f.reference.values), String(f.current.values), pct(f.reference.missing_share), pct(f.current.missing_share)];
-  if (f.results.length === 0) return [[f.feature, f.type ?? '-', f.status, '-', '-', '-', '-', yes(f.drifted), ...side]];
+  const verdict = yes(f.drifted) + (f.decided_by === 'missing' || f.decided_by === 'type' ? ` (${f.decided_by})` : '');
+  if (f.results.length === 0) return [[f.feature, f.type ?? '-', f.status, '-', '-', '-', '-', '-', verdict, ...side]];
   return f.results.map((r, i) => [
     i === 0 ? f.feature : '',
     i === 0 ? (f.type ?? '-') : '',
@@ -26,7 +27,8 @@ function featureRows(f: FeatureReport): string[][] {
     num(r.statistic),
     num(r.p_adjusted ?? r.p_value),
     r.threshold === null ? '-' : num(r.threshold) + (r.threshold_source === 'learned' ? ' (learned)' : ''),
-    i === 0 ? yes(f.drifted) + (f.decided_by === 'missing' || f.decided_by === 'type' ? ` (${f.decided_by})` : '') : '',
+    yes(r.drifted),
+    i === 0 ? verdict : '',
     ...(i === 0 ? side : ['', '', '', '']),
   ]);
 }
@@ -40,14 +42,14 @@ export function driftTable(r: DriftReport): string {
     `data set drifted: ${yes(d.drifted)} — ${d.features_drifted} of ${d.features_evaluated} features (${pct(d.drifted_share)} weighted, threshold ${pct(d.share_threshold)}${d.correction !== 'none' ? `, ${d.correction} correction` : ''})`,
     ...r.problems.map((p) => `problem: ${p}`),
     '',
-    table([['feature', 'type', 'status', 'method', 'statistic', 'p-value', 'threshold', 'drifted', 'n ref', 'n cur', 'missing ref', 'missing cur'], ...r.features.flatMap(featureRows)]),
+    table([['feature', 'type', 'status', 'method', 'statistic', 'p-value', 'threshold', 'method drift', 'feature drift', 'n ref', 'n cur', 'missing ref', 'missing cur'], ...r.features.flatMap(featureRows)]),
   ];
   const notes = r.features.flatMap((f) => [
     ...(f.message ? [`${f.feature}: ${f.message}`] : []),
     ...f.results.filter((x) => x.status !== 'ok' && x.message).map((x) => `${f.feature}: ${x.message}`),
     ...(f.unseen_categories?.length ? [`${f.feature}: categories not in the reference: ${f.unseen_categories.join(', ')}`] : []),
   ]);
-  if (notes.length) lines.push('', '* decided the verdict', ...notes);
+  lines.push('', '* the method that decided the feature' + (r.dataset.correction !== 'none' ? '; p-values adjusted' : ''), ...notes);
   for (const s of r.segments?.values ?? []) lines.push('', '—'.repeat(40), driftTable(s));
   return lines.join('\n');
 }

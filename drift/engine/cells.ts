@@ -13,7 +13,7 @@
 import type { Store } from '../../storage/store.js';
 import { TWO_LEVEL } from './profile.js';
 import type { Sql } from './source.js';
-import { featureParams } from './streams.js';
+import { featureParams, indexedStream } from './streams.js';
 
 /** How pass 2 cuts one feature: PSI/JS edges, and a grid (width > 0) or exact values (width 0). */
 export interface CellPlan {
@@ -140,7 +140,7 @@ export function cellSql(plans: CellPlan[]) {
         if(wd = 0, v, floor((v - {lo:Array(Float64)}[fi]) / wd)) AS key,
         transform(toUInt64(fi) * ${CELL_ID_SHIFT} + toUInt64(if(wd = 0, 0, key)), {cid:Array(UInt64)}, {cix:Array(UInt32)}, toUInt32(0)) AS ci,
         if(ci = 0, 0, arrayCount(e -> e < v, {cedges:Array(Array(Float64))}[ci])) AS sub
-      FROM ${stream})`,
+      FROM ${indexedStream(stream)})`,
     bin: `if(wd = 0, arrayCount(e -> e < key, {edges:Array(Array(Float64))}[fi]), arrayCount(x -> x < key, {ecells:Array(Array(Float64))}[fi]) + sub)`,
     params: {
       ...featureParams(plans.map((p) => p.feature)),
@@ -162,7 +162,7 @@ export function binsFrom(le: [number, number][], n0: number, n1: number): { bins
 }
 
 /**
- * Pass 2 over a numeric stream whose fi indexes `plans`: one group per (feature, cell). PSI/JS
+ * Pass 2 over a numeric stream (s, k, v, ch) for the planned features: one group per (feature, cell). PSI/JS
  * bin counts come from the counts below each edge: exact for exact-value cells; for a grid, the
  * counts below the cell holding the edge here, and that cell's values from the refinement pass.
  */
@@ -176,7 +176,7 @@ export async function numericCells(store: Store, stream: Sql, plans: CellPlan[])
       SELECT fi, sum(c0) AS n0, sum(c1) AS n1, any(wd) = 0 AS exact_mode, arraySort(x -> x.1, groupArray((key, c0, c1, clo, chi))) AS cells
       FROM (
         SELECT fi, key, any(wd) AS wd, count() - sum(s) AS c0, sum(s) AS c1, min(v) AS clo, max(v) AS chi
-        FROM (SELECT s, fi, v, {width:Array(Float64)}[fi] AS wd, if(wd = 0, v, floor((v - {lo:Array(Float64)}[fi]) / wd)) AS key FROM ${stream.sql})
+        FROM (SELECT s, fi, v, {width:Array(Float64)}[fi] AS wd, if(wd = 0, v, floor((v - {lo:Array(Float64)}[fi]) / wd)) AS key FROM ${indexedStream(stream.sql)})
         GROUP BY fi, key
       )
       GROUP BY fi
@@ -184,6 +184,7 @@ export async function numericCells(store: Store, stream: Sql, plans: CellPlan[])
     )`,
     {
       ...stream.params,
+      ...featureParams(plans.map((p) => p.feature)),
       width: plans.map((p) => p.width),
       lo: plans.map((p) => p.lo),
       targets: plans.map((p) => (p.width > 0 ? p.edges.map((e) => cellOf(p, e)) : p.edges)),

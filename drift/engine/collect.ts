@@ -11,7 +11,7 @@ import { numericCells, type CellPlan, type NumericCells } from './cells.js';
 import { refine } from './refine.js';
 import { numericProfile, type NumericProfile } from './profile.js';
 import type { Sql } from './source.js';
-import { featureParams, numericStream } from './streams.js';
+import { numericStream } from './streams.js';
 
 /** Prefix of the per-report Memory tables; leftovers of a crash are dropped at start (dropLeftovers). */
 export const TMP_PREFIX = 'drift_tmp_';
@@ -74,19 +74,19 @@ export function collapseEdges(qs: number[]): number[] {
 }
 
 /**
- * Runs `fn` over the numeric values of `features` as a stream (s, fi, v, ch). Up to
- * `maxValues` values (both sides, all features) are first copied into a Memory table, so the two numeric passes
- * read them once from the source (map parsing, FINAL) and then from memory; above that they
- * stream from the source twice, which costs time but no engine memory.
+ * Runs `fn` over the numeric values as a stream (s, k, v, ch). With `materialize` (at most
+ * materializeMaxValues values, counted by the inventory) they are first copied into a Memory
+ * table with LowCardinality keys, so the numeric passes parse maps and apply FINAL once and then
+ * read memory; above that they stream from the source each time, which costs time, not memory.
  */
-async function withNumericStream(store: Store, src: Sql, features: string[], maxValues: number, values: number, fn: (stream: Sql) => Promise<void>): Promise<void> {
-  if (features.length === 0) return;
-  const direct: Sql = { sql: numericStream(src), params: { ...src.params, ...featureParams(features) } };
-  if (maxValues <= 0 || values > maxValues) return fn(direct);
+async function withNumericStream(store: Store, src: Sql, materialize: boolean, fn: (stream: Sql) => Promise<void>): Promise<void> {
+  const direct: Sql = { sql: numericStream(src), params: src.params };
+  if (!materialize) return fn(direct);
   const table = `${store.database}.${TMP_PREFIX}${randomBytes(6).toString('hex')}`;
-  await store.command(`CREATE TABLE ${table} ENGINE = Memory AS SELECT s, fi, v, ch FROM ${direct.sql}`, direct.params);
+  await store.command(`CREATE TABLE ${table} (s UInt8, k LowCardinality(String), v Float64, ch UInt32) ENGINE = Memory`);
   try {
-    await fn({ sql: `(SELECT s, fi, v, ch FROM ${table})`, params: {} });
+    await store.command(`INSERT INTO ${table} SELECT s, k, v, ch FROM ${direct.sql}`, direct.params);
+    await fn({ sql: `(SELECT s, k, v, ch FROM ${table})`, params: {} });
   } finally {
     await store.command(`DROP TABLE IF EXISTS ${table}`);
   }
@@ -95,30 +95,32 @@ async function withNumericStream(store: Store, src: Sql, features: string[], max
 /** Collects the summaries of every feature seen on either side. */
 export async function collect(store: Store, src: Sql, opts: CollectOptions): Promise<Collected> {
   const inv = await inventory(store, src, opts.maxCategories);
-  const names = new Set([...inv.reference.numeric.keys(), ...inv.current.numeric.keys(), ...inv.reference.categorical.keys(), ...inv.current.categorical.keys(), ...inv.reference.nulls.keys(), ...inv.current.nulls.keys()]);
   const features = new Map<string, FeatureData>();
-  for (const name of [...names].sort()) features.set(name, { name, reference: sideData(inv.reference, name), current: sideData(inv.current, name) });
-
-  const numeric: string[] = [];
-  for (const f of features.values()) {
-    const types = [f.reference.type, f.current.type];
-    if (!types.includes('categorical') && types.includes('numerical')) numeric.push(f.name);
-  }
-  const values = numeric.reduce((a, f) => a + (inv.reference.numeric.get(f) ?? 0) + (inv.current.numeric.get(f) ?? 0), 0);
-  await withNumericStream(store, src, numeric, opts.materializeMaxValues, values, async (stream) => {
-    const profiles = await numericProfile(store, stream, numeric, opts);
-    // Plans stay aligned with `numeric`: the stream's feature index is the position in that list.
-    const plans: CellPlan[] = numeric.map((name) => {
-      const f = features.get(name)!;
-      const p = profiles.get(name);
-      if (!p) return { feature: name, edges: [], lo: 0, width: 0 };
+  const materialize = opts.materializeMaxValues > 0 && inv.reference.numericValues + inv.current.numericValues <= opts.materializeMaxValues;
+  await withNumericStream(store, src, materialize, async (stream) => {
+    const profiles = await numericProfile(store, stream, opts);
+    for (const [k, p] of profiles) {
+      // Pseudo-features' counts come from the inventory; features' from here.
+      if (k.startsWith('@')) continue;
+      inv.reference.numeric.set(k, p.n0);
+      inv.current.numeric.set(k, p.n1);
+    }
+    const names = new Set([...inv.reference.numeric.keys(), ...inv.current.numeric.keys(), ...inv.reference.categorical.keys(), ...inv.current.categorical.keys(), ...inv.reference.nulls.keys(), ...inv.current.nulls.keys()]);
+    for (const name of [...names].sort()) features.set(name, { name, reference: sideData(inv.reference, name), current: sideData(inv.current, name) });
+    // Plans are in feature-index order: the passes address per-feature parameters by position.
+    const plans: CellPlan[] = [];
+    for (const f of features.values()) {
+      const types = [f.reference.type, f.current.type];
+      const p = profiles.get(f.name);
+      if (!p || types.includes('categorical') || !types.includes('numerical')) continue;
       f.profile = p;
       f.edges = collapseEdges(p.quantiles);
       const exact = p.n0 + p.n1 <= opts.exactBelowValues || p.distinct <= opts.lowCardinalityMax || !(p.hi > p.lo);
       const width = (p.hi - p.lo) / opts.wassersteinCells;
-      f.plan = { feature: name, edges: f.edges, lo: p.lo, width: exact || !(width > 0) ? 0 : width };
-      return f.plan;
-    });
+      f.plan = { feature: f.name, edges: f.edges, lo: p.lo, width: exact || !(width > 0) ? 0 : width };
+      plans.push(f.plan);
+    }
+    if (plans.length === 0) return;
     const cells = await numericCells(store, stream, plans);
     for (const [name, c] of cells) features.get(name)!.cells = c;
     for (const [name, d] of await refine(store, stream, plans, cells, opts.ksRefineMaxCells)) features.get(name)!.profile!.ksD = d;

@@ -1,8 +1,9 @@
 /**
- * Pass 0: one scan that counts, per side, the rows, and per feature the numeric values, the null
- * values and the categorical values by category (the most frequent `maxCategories` per feature,
- * with the per-side totals so the rest can be lumped together). The result is small: features ×
- * categories, whatever the row count.
+ * Pass 0: one scan that counts, per side, the rows, and per feature the null values and the
+ * categorical values by category (the most frequent `maxCategories` per feature, with the per-side
+ * totals so the rest can be lumped together), and the numeric values of the pseudo-features (those
+ * of features come from the numeric profile). The result is small: features × categories,
+ * whatever the row count.
  */
 import type { Store } from '../../storage/store.js';
 import type { Sql } from './source.js';
@@ -10,6 +11,8 @@ import { countStream } from './streams.js';
 
 export interface SideCounts {
   rows: number;
+  /** Numeric feature values (all features), to size the report before reading them. */
+  numericValues: number;
   numeric: Map<string, number>;
   categorical: Map<string, number>;
   nulls: Map<string, number>;
@@ -34,7 +37,7 @@ interface Row {
   tc: string | number;
 }
 
-const emptySide = (): SideCounts => ({ rows: 0, numeric: new Map(), categorical: new Map(), nulls: new Map() });
+const emptySide = (): SideCounts => ({ rows: 0, numericValues: 0, numeric: new Map(), categorical: new Map(), nulls: new Map() });
 
 /** Runs pass 0 over both sides. */
 export async function inventory(store: Store, src: Sql, maxCategories: number): Promise<Inventory> {
@@ -52,9 +55,9 @@ export async function inventory(store: Store, src: Sql, maxCategories: number): 
   for (const row of rows) {
     const r = Number(row.r);
     const c = Number(row.c);
-    if (row.kind === 0) {
-      out.reference.rows = r;
-      out.current.rows = c;
+    if (row.kind === 0 || row.kind === 4) {
+      out.reference[row.kind === 0 ? 'rows' : 'numericValues'] = r;
+      out.current[row.kind === 0 ? 'rows' : 'numericValues'] = c;
       continue;
     }
     const field = row.kind === 1 ? 'numeric' : row.kind === 2 ? 'categorical' : 'nulls';

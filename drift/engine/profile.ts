@@ -26,7 +26,7 @@ export interface NumericProfile {
 }
 
 interface ProfileRow {
-  fi: number;
+  k: string;
   n0: string;
   n1: string;
   lo: number | null;
@@ -36,24 +36,23 @@ interface ProfileRow {
   distinct: string;
 }
 
-/** Pass 1 over a numeric stream (s, fi, v, ch) whose fi indexes `features`. */
-export async function numericProfile(store: Store, stream: Sql, features: string[], opts: { bins: number; lowCardinalityMax: number }): Promise<Map<string, NumericProfile>> {
+/** Pass 1 over a numeric stream (s, k, v, ch): every key with numeric values. */
+export async function numericProfile(store: Store, stream: Sql, opts: { bins: number; lowCardinalityMax: number }): Promise<Map<string, NumericProfile>> {
   const out = new Map<string, NumericProfile>();
-  if (features.length === 0) return out;
   // Levels as JS prints k/bins: the shortest text that parses back to the same double as drift/stats uses.
   const levels = Array.from({ length: opts.bins - 1 }, (_, i) => String((i + 1) / opts.bins)).join(', ');
   const rows = await store.query<ProfileRow>(
-    `SELECT fi, countIf(s = 0) AS n0, countIf(s = 1) AS n1, min(v) AS lo, max(v) AS hi,
+    `SELECT k, countIf(s = 0) AS n0, countIf(s = 1) AS n1, min(v) AS lo, max(v) AS hi,
        stddevPopStableIf(v, s = 0) AS sd0,
        quantilesExactInclusiveIf(${levels})(v, s = 0) AS q0,
        uniqUpTo(${opts.lowCardinalityMax})(v) AS distinct
      FROM ${stream.sql}
-     GROUP BY fi ${TWO_LEVEL}`,
+     GROUP BY k ${TWO_LEVEL}`,
     stream.params,
   );
   for (const r of rows) {
     const n0 = Number(r.n0);
-    out.set(features[r.fi - 1]!, {
+    out.set(r.k, {
       n0,
       n1: Number(r.n1),
       lo: r.lo ?? 0,
