@@ -1,5 +1,5 @@
 // `mlobs drift` as a user runs it: a real child process against a running stack.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,6 +45,18 @@ describe('mlobs drift', () => {
     const body = JSON.parse(r.out);
     expect(body.reference).toMatchObject({ type: 'window', rows: 300 });
     expect(body.features.find((f: any) => f.feature === 'amount').results).toMatchObject([{ method: 'psi', statistic: 0, drifted: false }]);
+  });
+
+  it('writes a self-contained HTML report with --format html --out', async () => {
+    const out = join(dir, 'nested', 'report.html');
+    const r = await mlobs('report', '--model', 'cli-model', '--from', iso(CUR), '--to', iso(CUR + DAY), '--format', 'html', '--out', out);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/wrote .*report\.html \(\d+ bytes\): 1 of 2 input features drifted/);
+    const html = readFileSync(out, 'utf8');
+    expect(html).toMatch(/<svg/);
+    expect(html).toContain('cli-model');
+    expect(html).not.toMatch(/<script|https?:\/\//);
+    expect((await mlobs('report', '--model', 'cli-model', '--from', iso(CUR), '--to', iso(CUR + DAY), '--format', 'html')).out).toMatch(/--format html needs --out FILE/);
   });
 
   it('exits with 2 and the server\'s message for a bad request', async () => {

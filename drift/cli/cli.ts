@@ -6,10 +6,11 @@ import { createInterface } from 'node:readline';
 import { ConfigError } from '../../core/errors.js';
 import { parseFlags } from '../../cli/args.js';
 import { driftTable, qualityTable } from './format.js';
+import { writeDriftHtml } from '../html/collect.js';
 
 export const DRIFT_HELP = `mlobs drift report --model M --from T1 --to T2 [--reference upload|rolling:7d|T3/T4 | --reference-from T3 --reference-to T4]
-                   [--methods auto,ks,wasserstein,psi,js,chi2] [--segment NAME [--segment-value V]] [--format table|json] [--url URL]
-    drift of every feature, the prediction, the score and the label between the window and a reference
+                   [--methods auto,ks,wasserstein,psi,js,chi2] [--segment NAME [--segment-value V]] [--format table|json|html --out FILE] [--url URL]
+    drift of every feature (html: one self-contained page with charts, drift over time and quality), the prediction, the score and the label between the window and a reference
 mlobs drift reference --model M --file rows.ndjson|rows.json [--chunk-mb 4]
     upload a training set as the model's reference (JSON array or NDJSON of feature rows)
 mlobs drift reference --model M (--from T1 --to T2 | --rolling 7d | --upload)
@@ -38,9 +39,9 @@ async function call(url: string, path: string, init: RequestInit & { contentType
   return body;
 }
 
-function format(v: string | undefined): 'table' | 'json' {
-  if (v === undefined || v === 'table' || v === 'json') return v ?? 'table';
-  throw new ConfigError(`--format must be table or json, got ${JSON.stringify(v)}`);
+function format(v: string | undefined, html = false): 'table' | 'json' | 'html' {
+  if (v === undefined || v === 'table' || v === 'json' || (html && v === 'html')) return v ?? 'table';
+  throw new ConfigError(`--format must be table${html ? ', json or html' : ' or json'}, got ${JSON.stringify(v)}`);
 }
 
 function need(values: Record<string, unknown>, ...names: string[]): void {
@@ -52,9 +53,11 @@ async function report(argv: string[]): Promise<void> {
     model: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, reference: { type: 'string' },
     'reference-from': { type: 'string' }, 'reference-to': { type: 'string' }, methods: { type: 'string' },
     segment: { type: 'string' }, 'segment-value': { type: 'string' }, format: { type: 'string' }, url: { type: 'string' },
+    out: { type: 'string' },
   });
   need(values, 'model', 'from', 'to');
-  const fmt = format(values.format);
+  const fmt = format(values.format, true);
+  if (fmt === 'html' && !values.out) throw new ConfigError('--format html needs --out FILE');
   const q = new URLSearchParams({ model: values.model!, from: values.from!, to: values.to! });
   const interval = values.reference?.includes('/') ? values.reference.split('/') : null;
   if (interval) {
@@ -67,6 +70,11 @@ async function report(argv: string[]): Promise<void> {
   if (values.methods) q.set('methods', values.methods);
   if (values.segment) q.set('segment', values.segment);
   if (values['segment-value']) q.set('segment_value', values['segment-value']);
+  if (fmt === 'html') {
+    const { path, bytes, report: r } = await writeDriftHtml(urlOf(values.url), q, values.out!);
+    console.log(`wrote ${path} (${bytes} bytes): ${r.dataset.features_drifted} of ${r.dataset.features_evaluated} input features drifted`);
+    return;
+  }
   const body = await call(urlOf(values.url), `/v1/drift/report?${q}`);
   console.log(fmt === 'json' ? JSON.stringify(body, null, 2) : driftTable(body));
 }
