@@ -5,30 +5,36 @@ import type { EventKind } from '../core/schemas/kinds.js';
 const dt = (ms: number) => (ms / 1000).toFixed(3);
 const dtOrNull = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : dt(ms));
 
-function splitValue(v: number | string | boolean): { num: number | null; cat: string | null } {
+/** A prediction, label or score value as its numeric and categorical columns (booleans are categories). */
+export function splitValue(v: number | string | boolean | null | undefined): { num: number | null; cat: string | null } {
+  if (v === null || v === undefined) return { num: null, cat: null };
   if (typeof v === 'number') return { num: v, cat: null };
   return { num: null, cat: String(v) };
 }
 
+/** A feature map as the three feature columns: numbers, categories, and the names of null features. */
+export function splitFeatures(features: Record<string, number | string | boolean | null>) {
+  const num_features: Record<string, number> = {};
+  const cat_features: Record<string, string> = {};
+  const null_features: string[] = [];
+  for (const k in features) {
+    const v = features[k];
+    if (v === null || v === undefined) null_features.push(k);
+    else if (typeof v === 'number') num_features[k] = v;
+    else cat_features[k] = String(v);
+  }
+  return { num_features, cat_features, null_features };
+}
+
 /** Maps a validated prediction to its `predictions` row: numbers, categories and nulls in separate maps. */
 export function predictionRow(e: PredictionEvent, receivedAtMs: number) {
-  const num: Record<string, number> = {};
-  const cat: Record<string, string> = {};
-  const nulls: string[] = [];
-  for (const [k, v] of Object.entries(e.features)) {
-    if (v === null) nulls.push(k);
-    else if (typeof v === 'number') num[k] = v;
-    else cat[k] = String(v);
-  }
   const p = splitValue(e.prediction);
   return {
     model: e.model,
     model_version: e.model_version,
     prediction_id: e.prediction_id,
     ts: dt(e.timestamp),
-    num_features: num,
-    cat_features: cat,
-    null_features: nulls,
+    ...splitFeatures(e.features),
     prediction_num: p.num,
     prediction_cat: p.cat,
     score: e.score ?? null,

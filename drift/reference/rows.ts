@@ -6,9 +6,11 @@
  */
 import { z } from 'zod';
 import { finiteNumber, name, text } from '../../core/schemas/common.js';
+import { splitFeatures, splitValue } from '../../storage/rows.js';
+import { featureMap } from '../../core/schemas/events.js';
 
-const value = z.union([finiteNumber, text(4096), z.boolean(), z.null()]);
-const features = z.record(name('feature name'), value).refine((f) => Object.keys(f).length <= 2000, 'more than 2000 features');
+// The same feature rules as prediction events, so a reference row and a prediction agree on what a feature is.
+const features = featureMap;
 const outcome = z.union([finiteNumber, text(4096), z.boolean()]);
 
 const structured = z
@@ -32,30 +34,16 @@ export function parseReferenceRow(raw: unknown): { ok: true; row: ReferenceRow }
   return { ok: true, row: isObject(raw.features) ? (r.data as ReferenceRow) : { features: r.data as ReferenceRow['features'], segments: {} } };
 }
 
-function split(v: number | string | boolean | null | undefined): { num: number | null; cat: string | null } {
-  if (v === null || v === undefined) return { num: null, cat: null };
-  return typeof v === 'number' ? { num: v, cat: null } : { num: null, cat: String(v) };
-}
 
 /** The `drift_reference_rows` row for a validated upload row. */
 export function referenceTableRow(model: string, version: string, index: number, r: ReferenceRow) {
-  const num: Record<string, number> = {};
-  const cat: Record<string, string> = {};
-  const nulls: string[] = [];
-  for (const [k, v] of Object.entries(r.features)) {
-    if (v === null) nulls.push(k);
-    else if (typeof v === 'number') num[k] = v;
-    else cat[k] = String(v);
-  }
-  const p = split(r.prediction);
-  const l = split(r.label);
+  const p = splitValue(r.prediction);
+  const l = splitValue(r.label);
   return {
     model,
     version,
     row: index,
-    num_features: num,
-    cat_features: cat,
-    null_features: nulls,
+    ...splitFeatures(r.features),
     prediction_num: p.num,
     prediction_cat: p.cat,
     score: r.score ?? null,
