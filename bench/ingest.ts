@@ -106,7 +106,7 @@ Target: ≥ 50,000 events/s through the whole path and ≥ 0.7 of the raw insert
 
 | path | events/s | ratio to raw insert | target |
 |---|---|---|---|
-| raw @clickhouse/client insert (JSONEachRow, embedded engine) | ${Math.round(raw).toLocaleString('en-US')} | 1.00 | — |
+| raw insert of the same rows through the store (JSONCompactEachRow, embedded engine) | ${Math.round(raw).toLocaleString('en-US')} | 1.00 | — |
 ${line('HTTP → in-process bus → embedded ClickHouse', embedded)}
 ${kafka === null ? '' : line('HTTP → Kafka (local KRaft broker) → embedded ClickHouse', kafka)}
 `;
