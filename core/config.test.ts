@@ -44,6 +44,10 @@ describe('config', () => {
     expect(loadConfig({ env: { MLOBS_HOST: '0.0.0.0', MLOBS_AUTH_TOKEN: 'a-long-enough-token' } }).server.host).toBe('0.0.0.0');
   });
 
+  it('refuses a retention long enough to overflow the TTL arithmetic', () => {
+    expect(() => validateConfig({ storage: { retentionDays: { gpuSamples: 36_500 } } })).toThrow(/storage\.retentionDays\.gpuSamples: at most 7300 days/);
+  });
+
   it('rejects a non-numeric MLOBS_PORT by name', () => {
     expect(() => loadConfig({ env: { MLOBS_PORT: 'eighty' } })).toThrow(/MLOBS_PORT/);
   });

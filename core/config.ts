@@ -9,6 +9,9 @@ import { costConfigSchema } from '../cost/config.js';
 import { alertingConfigSchema } from '../alerting/config.js';
 
 
+// TTLs are DateTime arithmetic, which ends in 2106: a longer retention would wrap around and
+// delete every row on insert.
+const retentionDays = z.number().int().positive().max(7300, 'at most 7300 days (20 years): a longer TTL overflows the engine\'s DateTime');
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier (letters, digits, _)');
 const httpUrl = z.string().url().refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL');
 
@@ -42,11 +45,11 @@ export const configSchema = z
         dataDir: z.string().default('./data'),
         retentionDays: z
           .object({
-            predictions: z.number().int().positive().default(90),
-            labels: z.number().int().positive().default(180),
-            pipelineEvents: z.number().int().positive().default(365),
-            gpuSamples: z.number().int().positive().default(90),
-            deadLetters: z.number().int().positive().default(30),
+            predictions: retentionDays.default(90),
+            labels: retentionDays.default(180),
+            pipelineEvents: retentionDays.default(365),
+            gpuSamples: retentionDays.default(90),
+            deadLetters: retentionDays.default(30),
           })
           .strict()
           .prefault({}),

@@ -3,13 +3,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testStack } from '../test/helpers/stack.js';
 import { cost } from './cli.js';
-import { podMapper } from './mapping.js';
-import { priceRows } from './prices.js';
 import { parseCostQuery, type GroupBy } from './query.js';
-import { buildReport, type CostReport } from './report.js';
+import type { CostReport } from './report.js';
 import { validateCostConfig } from './service.js';
-import { integrateUsage, type GpuReading } from './usage.js';
+import { pureReport } from './pure-report.js';
+import type { GpuReading } from './usage.js';
 import { EXPECTED_BY_TEAM, EXPECTED_COST_BY, EXPECTED_TOTAL, EXPECTED_UNOBSERVED_HOURS, FLEET_COST_CONFIG, HOUR, T0, fleetReadings, toExposition } from './fleet.fixture.js';
+import { FIXTURE_RETENTION } from './fleet.fixture.js';
 
 let s: Awaited<ReturnType<typeof testStack>>;
 const FROM = '2026-11-20T00:00:00Z';
@@ -18,7 +18,7 @@ const TO = '2026-11-20T04:00:00Z';
 const pred = (model: string, id: string, ts: number) => ({ model, prediction_id: id, timestamp: ts, features: { x: 1 }, prediction: 1 });
 
 beforeAll(async () => {
-  s = await testStack({ cost: FLEET_COST_CONFIG });
+  s = await testStack({ storage: { retentionDays: FIXTURE_RETENTION }, cost: FLEET_COST_CONFIG });
   const readings = fleetReadings();
   for (const batch of [readings, readings.filter((r) => r.uuid === 'GPU-A' && r.tsMs >= T0)]) {
     const res = await s.post('/v1/gpu/metrics', toExposition(batch), { 'content-type': 'text/plain' });
@@ -70,17 +70,7 @@ describe('GET /v1/cost over the hand-computed fleet', () => {
     const config = validateCostConfig(FLEET_COST_CONFIG);
     for (const by of ['team', 'pod', 'node'] as GroupBy[]) {
       const { body } = await get({ by, from: FROM, to: TO });
-      const query = parseCostQuery({ by, from: FROM, to: TO }, Date.now());
-      const opts = { maxIntervalMs: config.maxSampleIntervalMs, idleThreshold: config.idleUtilisationThreshold, prices: priceRows(config) };
-      const reference = buildReport({
-        query,
-        current: integrateUsage(readings, { ...opts, fromMs: query.fromMs, toMs: query.endMs }),
-        previous: integrateUsage(readings, { ...opts, fromMs: query.previousFromMs, toMs: query.fromMs }),
-        mapper: podMapper(config),
-        currency: config.currency,
-        idleThreshold: config.idleUtilisationThreshold,
-        maxIntervalMs: config.maxSampleIntervalMs,
-      });
+      const reference = pureReport(readings, config, parseCostQuery({ by, from: FROM, to: TO }, Date.now()));
       expect(body).toEqual(reference);
     }
   });

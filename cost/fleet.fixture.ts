@@ -17,6 +17,8 @@ import type { GpuReading } from './usage.js';
 export const T0 = Date.parse('2026-11-20T00:00:00Z');
 const MIN = 60_000;
 export const HOUR = 3_600_000;
+/** The fixture has fixed, hand-computed dates: keep them inside the tables' retention for ten years (a TTL past 2106 would overflow DateTime). */
+export const FIXTURE_RETENTION = { predictions: 3_650, labels: 3_650, pipelineEvents: 3_650, gpuSamples: 3_650, deadLetters: 3_650 };
 export const H100 = 'NVIDIA H100 80GB HBM3';
 export const A100 = 'NVIDIA A100-SXM4-80GB';
 

@@ -1,29 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { validateCostConfig } from './service.js';
-import { podMapper } from './mapping.js';
-import { priceRows } from './prices.js';
-import { buildReport, type CostReport } from './report.js';
-import { integrateUsage, type GpuReading } from './usage.js';
+import { pureReport } from './pure-report.js';
+import type { CostReport } from './report.js';
+import type { GpuReading } from './usage.js';
 import { parseCostQuery, type GroupBy } from './query.js';
 import { EXPECTED_BY_TEAM, EXPECTED_COST_BY, EXPECTED_TOTAL, EXPECTED_UNOBSERVED_HOURS, FLEET_COST_CONFIG, HOUR, T0, fleetReadings } from './fleet.fixture.js';
 
 const config = validateCostConfig(FLEET_COST_CONFIG);
 const NOW = T0 + 24 * HOUR;
 
-/** The whole report computed by the pure path: reference integration, then the shared report builder. */
-function referenceReport(readings: readonly GpuReading[], by: GroupBy, from = T0, to = T0 + 4 * HOUR): CostReport {
-  const query = parseCostQuery({ by, from: String(from), to: String(to) }, NOW);
-  const opts = { maxIntervalMs: config.maxSampleIntervalMs, idleThreshold: config.idleUtilisationThreshold, prices: priceRows(config) };
-  return buildReport({
-    query,
-    current: integrateUsage(readings, { ...opts, fromMs: query.fromMs, toMs: query.endMs }),
-    previous: integrateUsage(readings, { ...opts, fromMs: query.previousFromMs, toMs: query.fromMs }),
-    mapper: podMapper(config),
-    currency: config.currency,
-    idleThreshold: config.idleUtilisationThreshold,
-    maxIntervalMs: config.maxSampleIntervalMs,
-  });
-}
+const referenceReport = (readings: readonly GpuReading[], by: GroupBy, from = T0, to = T0 + 4 * HOUR): CostReport =>
+  pureReport(readings, config, parseCostQuery({ by, from: String(from), to: String(to) }, NOW));
+
 
 describe('the reference integration over the hand-computed fleet', () => {
   const report = referenceReport(fleetReadings(), 'team');

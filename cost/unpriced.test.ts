@@ -3,10 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testStack } from '../test/helpers/stack.js';
 import { cost } from './cli.js';
 import { FLEET_COST_CONFIG, H100, fleetReadings, toExposition } from './fleet.fixture.js';
+import { FIXTURE_RETENTION } from './fleet.fixture.js';
 
 let s: Awaited<ReturnType<typeof testStack>>;
 beforeAll(async () => {
-  s = await testStack({ cost: { ...FLEET_COST_CONFIG, prices: FLEET_COST_CONFIG.prices!.filter((p) => p.gpuModel === H100) } });
+  s = await testStack({ storage: { retentionDays: FIXTURE_RETENTION }, cost: { ...FLEET_COST_CONFIG, prices: FLEET_COST_CONFIG.prices!.filter((p) => p.gpuModel === H100) } });
   expect((await s.post('/v1/gpu/metrics', toExposition(fleetReadings()), { 'content-type': 'text/plain' })).status).toBe(202);
   await s.drain();
 });

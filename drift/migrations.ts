@@ -1,6 +1,4 @@
-import type { Migration } from '../storage/migrations.js';
-
-const DEDUP = 'non_replicated_deduplication_window = 1000';
+import { DEDUP, type Migration } from '../storage/migrations.js';
 
 /** The drift module's tables (ids 200-299). */
 export const DRIFT_MIGRATIONS: Migration[] = [

@@ -12,7 +12,7 @@ export interface Migration {
 // redelivers after a crash (inserted, not yet committed) collapses into the rows already there.
 // The per-batch insert_deduplication_token additionally drops an identical retried batch at
 // insert time, which needs non_replicated_deduplication_window > 0 on non-replicated tables.
-const DEDUP = 'non_replicated_deduplication_window = 1000';
+export const DEDUP = 'non_replicated_deduplication_window = 1000';
 
 export const MIGRATIONS: Migration[] = [
   {

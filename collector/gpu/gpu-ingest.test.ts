@@ -12,7 +12,7 @@ let dcgm: Awaited<ReturnType<typeof startFakeDcgm>>;
 let s: Awaited<ReturnType<typeof testStack>>;
 
 beforeAll(async () => {
-  dcgm = await startFakeDcgm(0, () => Date.parse('2026-11-26T12:00:00Z'));
+  dcgm = await startFakeDcgm(0);
   const srv = createServer((_req, res) => res.end('# TYPE x gauge\nx{a="1"} 1\nx{a="unterminated} 2\n'));
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   broken = { url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}/metrics`, close: () => srv.close() };
