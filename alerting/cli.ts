@@ -71,6 +71,7 @@ export async function slo(argv: string[]): Promise<void> {
   const body = await call(urlOf(values.url), '/v1/slo');
   if (values.json) return void console.log(JSON.stringify(body, null, 2));
   for (const w of body.warnings) console.log(`warning: ${w}`);
+  if (!body.slos.length) return void console.log('no SLOs declared (alerting.slos in the config)');
   console.table(
     body.slos.map((s: any) => ({
       slo: s.slo,
@@ -99,6 +100,7 @@ export async function silence(argv: string[]): Promise<void> {
   } else if (sub === 'list') {
     const body = await call(url, '/v1/silences');
     if (values.json) return void console.log(JSON.stringify(body.silences, null, 2));
+    if (!body.silences.length) return void console.log('no silences');
     console.table(body.silences.map((s: any) => ({ id: s.id, state: s.state, matchers: s.matchers.join(','), ends: s.endsAt, by: s.createdBy, comment: s.comment })));
   } else if (sub === 'expire') {
     if (!positionals[0]) throw new ConfigError('usage: mlobs silence expire ID');

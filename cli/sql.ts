@@ -18,5 +18,6 @@ export async function sql(argv: string[]): Promise<void> {
   const body = (await res.json()) as { data?: Record<string, unknown>[]; error?: string };
   if (!res.ok) throw new ConfigError(`query failed (${res.status}): ${body.error}`);
   if (values.format === 'json') console.log(JSON.stringify(body.data, null, 2));
+  else if (!body.data?.length) console.log('(no rows)');
   else console.table(body.data);
 }
