@@ -84,6 +84,7 @@ export async function startStack(config: Config, deps: StackDeps): Promise<Stack
       cleanup.push(() => s.stop());
     }
     const sinkOf = new Map(sinks.map((s) => [s.opts.kind, s]));
+    metrics.setLagSource(() => Object.fromEntries(sinks.map((s) => [s.opts.kind, s.lag()])));
 
     const scraper = new DcgmScraper({ ...config.collectors.dcgm, topicPrefix: config.kafka.topicPrefix }, { bus, metrics, logger, now, tracer });
     scraper.start();

@@ -3,7 +3,13 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 /** The stack's self-metrics, registered on the Registry it is given (never the global one). Label values are bounded sets. */
 export function createMetrics(registry: Registry) {
   const registers = [registry];
+  // Lag is read when scraped, so an idle sink reports 0 rather than the backlog of its last batch.
+  let lagSource: () => Record<string, number> = () => ({});
   return {
+    /** Tells the lag gauge where to read each kind's backlog at scrape time. */
+    setLagSource(f: () => Record<string, number>) {
+      lagSource = f;
+    },
     ingestEvents: new Counter({
       name: 'mlobs_ingest_events_total',
       help: 'Events received, by kind and outcome (accepted, rejected).',
@@ -37,7 +43,15 @@ export function createMetrics(registry: Registry) {
       labelNames: ['kind', 'reason'] as const,
       registers,
     }),
-    consumerLag: new Gauge({ name: 'mlobs_bus_consumer_lag_messages', help: 'Messages published but not yet committed by the sink.', labelNames: ['kind'] as const, registers }),
+    consumerLag: new Gauge({
+      name: 'mlobs_bus_consumer_lag_messages',
+      help: 'Messages published but not yet committed by the sink.',
+      labelNames: ['kind'] as const,
+      registers,
+      collect() {
+        for (const [kind, lag] of Object.entries(lagSource())) this.set({ kind }, lag);
+      },
+    }),
     deadLetters: new Counter({
       name: 'mlobs_dead_letters_total',
       help: 'Events kept as dead letters, by kind and reason.',

@@ -103,7 +103,6 @@ export class Sink {
 
   private async handleBatch(batch: BusMessage[]): Promise<void> {
     const { kind } = this.opts;
-    const { metrics } = this.deps;
     const rows: object[] = [];
     const rowMessages: BusMessage[] = [];
     const dead = [];
@@ -118,7 +117,6 @@ export class Sink {
     }
     if (dead.length) await this.keepDead(dead.map((x) => ({ ...x, source: `bus:${m2topic(x.m)}` })));
     if (rows.length) await this.insert(rows, rowMessages, tokenFor(batch));
-    metrics.consumerLag.set({ kind }, this.lag());
   }
 
   private async insert(rows: object[], messages: BusMessage[], token: string): Promise<void> {

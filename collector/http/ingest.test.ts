@@ -159,5 +159,8 @@ describe('health and self-metrics', () => {
     expect(text).toMatch(/mlobs_ingest_events_total\{kind="prediction",outcome="accepted"\} \d+/);
     expect(text).toMatch(/mlobs_dead_letters_total\{kind="prediction",reason="schema_violation"\} \d+/);
     expect(text).toMatch(/mlobs_sink_insert_duration_seconds_bucket/);
+    await s.drain();
+    // Read at scrape time: an idle sink has no backlog.
+    expect((await (await fetch(s.url + '/metrics')).text())).toMatch(/mlobs_bus_consumer_lag_messages\{kind="prediction"\} 0\n/);
   });
 });
