@@ -5,6 +5,27 @@ import type { Metrics } from '../../core/metrics.js';
 import type { Bus } from '../../bus/bus.js';
 import { publishExposition } from './ingest-exposition.js';
 
+// A DCGM exposition is tens of kilobytes per node; a target answering far more is misconfigured,
+// and reading it whole would cost the stack its memory.
+const MAX_SCRAPE_BYTES = 32 * 1024 * 1024;
+
+async function readCapped(res: Response, maxBytes: number, target: string): Promise<string> {
+  const tooLarge = () => new MlobsError(`${target} answered more than ${maxBytes} bytes; is it a DCGM exporter?`, { reason: 'body_too_large', retryable: true });
+  if (Number(res.headers.get('content-length')) > maxBytes) {
+    await res.body?.cancel();
+    throw tooLarge();
+  }
+  if (!res.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.length;
+    if (size > maxBytes) throw tooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 export interface ScraperOptions {
   targets: string[];
   scrapeIntervalMs: number;
@@ -66,8 +87,8 @@ export class DcgmScraper {
         let text: string;
         try {
           const res = await doFetch(target, { signal: AbortSignal.timeout(this.opts.scrapeTimeoutMs), headers: { accept: 'text/plain;version=0.0.4' } });
-          if (!res.ok) throw new MlobsError(`HTTP ${res.status} from ${target}`, { reason: `http_${res.status}`, retryable: true });
-          text = await res.text();
+          if (!res.ok) throw new MlobsError(`HTTP ${res.status} from ${target}`, { reason: `http_${res.status >= 500 ? '5xx' : '4xx'}`, retryable: true });
+          text = await readCapped(res, MAX_SCRAPE_BYTES, target);
         } catch (e) {
           if (e instanceof MlobsError) throw e;
           const timeout = (e as Error).name === 'TimeoutError';
