@@ -47,7 +47,11 @@ export class KafkaBus implements Bus {
 
   async ensureTopics(topics: string[]): Promise<void> {
     const admin = this.kafka.admin();
-    await admin.connect();
+    try {
+      await admin.connect();
+    } catch (e) {
+      throw new MlobsError(`cannot reach Kafka at ${this.opts.brokers.join(',')} (kafka.brokers / KAFKA_BROKERS): ${(e as Error).message}`, { reason: 'kafka_unavailable', retryable: true, cause: e });
+    }
     try {
       const existing = new Set(await admin.listTopics());
       const missing = topics.filter((t) => !existing.has(t));
