@@ -52,6 +52,11 @@ describe('MemoryBus', () => {
     await c.stop();
   });
 
+  it('refuses a batch larger than its whole capacity as too large rather than as a temporary condition', async () => {
+    const bus = new MemoryBus({ maxBufferedMessages: 3 });
+    await expect(bus.publish('t', Array.from({ length: 4 }, () => ({ value: 'x' })))).rejects.toMatchObject({ reason: 'body_too_large', retryable: false });
+  });
+
   it('keeps independent offsets per consumer group', async () => {
     const bus = new MemoryBus({ maxBufferedMessages: 100 });
     const a: string[] = [];

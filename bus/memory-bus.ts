@@ -1,4 +1,4 @@
-import { BackpressureError } from '../core/errors.js';
+import { BackpressureError, MlobsError } from '../core/errors.js';
 import type { Bus, BusMessage, ConsumeOptions, Consumption, OutgoingMessage } from './bus.js';
 
 export interface MemoryBusOptions {
@@ -41,6 +41,10 @@ export class MemoryBus implements Bus {
 
   async publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
     const log = this.log(topic);
+    if (messages.length > this.opts.maxBufferedMessages) {
+      // Waiting would never help: say so instead of answering 503 forever.
+      throw new MlobsError(`a batch of ${messages.length} events exceeds the bus capacity of ${this.opts.maxBufferedMessages} (bus.maxBufferedMessages); send smaller batches`, { reason: 'body_too_large', retryable: false });
+    }
     if (log.messages.length + messages.length > this.opts.maxBufferedMessages && messages.length > 0) {
       throw new BackpressureError(`bus topic ${topic} holds ${log.messages.length} unconsumed messages (limit ${this.opts.maxBufferedMessages})`, 1000);
     }
