@@ -47,11 +47,17 @@ describe('alert state across a restart', () => {
       await new Promise((r) => setTimeout(r, 1000));
       expect(hook.bodies).toHaveLength(1);
 
-      const feed = setInterval(() => void s.post('/v1/predictions', preds('ok', 10)), 200);
+      // Posts still in flight when the stack stops must not become unhandled rejections.
+      const inFlight = new Set<Promise<unknown>>();
+      const feed = setInterval(() => {
+        const p: Promise<unknown> = s.post('/v1/predictions', preds('ok', 10)).catch((e) => e).finally(() => inFlight.delete(p));
+        inFlight.add(p);
+      }, 200);
       try {
         await hook.waitFor(2, 20_000);
       } finally {
         clearInterval(feed);
+        await Promise.allSettled([...inFlight]);
       }
       expect(hook.bodies[1]!.body).toMatchObject({ status: 'resolved', alerts: [{ fingerprint: before[0].fingerprint, status: 'resolved' }] });
     } finally {

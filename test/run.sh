@@ -35,5 +35,5 @@ trap 'deploy/kafka/kafka.sh stop --port "$port" >/dev/null 2>&1 || true' EXIT
 mkdir -p test/artifacts
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile.json=test/artifacts/vitest.json "$@" || status=$?
-node test/summary.mjs test/artifacts/vitest.json || status=1
+node test/summary.mjs test/artifacts/vitest.json "$status" || status=1
 exit $status
