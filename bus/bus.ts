@@ -7,11 +7,15 @@ export interface BusMessage {
   value: Buffer;
   /** Broker or append time, epoch milliseconds. */
   timestampMs: number;
+  /** The event already validated by an in-process producer; only a bus no outside producer can write to carries it. */
+  validated?: unknown;
 }
 
 export interface OutgoingMessage {
   key?: string;
   value: string | Buffer;
+  /** The validated event, for buses that may hand it to the consumer as is (see BusMessage.validated). */
+  validated?: unknown;
 }
 
 /** A batch handler: resolving commits every message in the batch; rejecting leaves them to be delivered again. */

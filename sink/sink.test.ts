@@ -109,6 +109,18 @@ describe('Sink', () => {
   });
 });
 
+describe('in-process shortcut', () => {
+  it('stores an event the in-process producer already validated without decoding it again', async () => {
+    const t = setup('validated-model');
+    await t.sink.start();
+    const event = { model: 'validated-model', prediction_id: 'v-1', timestamp: Date.now() - 1000, model_version: '', features: { a: 1 }, prediction: 1, status: 'ok', segments: {} };
+    // The bytes are deliberately not JSON: only the validated object can have produced the row.
+    await t.bus.publish('predictions', [{ value: 'not json', validated: event }]);
+    await until(async () => (await t.count()) === 1);
+    await t.sink.stop();
+  });
+});
+
 describe('backoffMs', () => {
   it('grows exponentially with full jitter and never exceeds the cap', () => {
     expect(backoffMs(1, 100, 10_000, () => 1)).toBe(100);

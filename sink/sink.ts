@@ -105,9 +105,10 @@ export class Sink {
     const { kind } = this.opts;
     const rows: object[] = [];
     const rowMessages: BusMessage[] = [];
+    const oldestMs = this.deps.oldestAcceptedMs?.();
     const dead = [];
     for (const m of batch) {
-      const d = decodeEvent(kind, m.value, { oldestMs: this.deps.oldestAcceptedMs?.() });
+      const d = m.validated !== undefined ? { ok: true as const, event: m.validated } : decodeEvent(kind, m.value, { oldestMs });
       if (!d.ok) {
         dead.push({ m, reason: d.reason, error: d.error });
         continue;

@@ -45,7 +45,7 @@ export function ingestHandler(kind: EventKind, deps: IngestDeps) {
         throw err;
       }
       if (items.length === 0) throw new MlobsError('body holds no events', { reason: 'empty_body', retryable: false });
-      const accepted: { key?: string; value: string }[] = [];
+      const accepted: { key?: string; value: string; validated: unknown }[] = [];
       const rejected: { index: number; reason: string; error: string; raw: string }[] = [];
       for (const item of items) {
         if ('error' in item) {
@@ -55,7 +55,7 @@ export function ingestHandler(kind: EventKind, deps: IngestDeps) {
         const v = validateEvent(kind, item.value, { oldestMs: deps.oldestAcceptedMs(kind) });
         // The valid event travels as the producer wrote it: the sink validates again at the bus
         // boundary (external producers write to the same topics), so re-serialising would be waste.
-        if (v.ok) accepted.push({ key: keyOf(kind, v.event), value: item.raw() });
+        if (v.ok) accepted.push({ key: keyOf(kind, v.event), value: item.raw(), validated: v.event });
         else rejected.push({ index: item.index, reason: v.reason, error: v.error, raw: item.raw() });
       }
       await deps.bus.publish(topicOf(kind, deps.topicPrefix), accepted);
