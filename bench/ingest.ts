@@ -109,6 +109,7 @@ Target: ≥ 50,000 events/s through the whole path and ≥ 0.7 of the raw insert
 | raw insert of the same rows through the store (JSONCompactEachRow, embedded engine) | ${Math.round(raw).toLocaleString('en-US')} | 1.00 | — |
 ${line('HTTP → in-process bus → embedded ClickHouse', embedded)}
 ${kafka === null ? '' : line('HTTP → Kafka (local KRaft broker) → embedded ClickHouse', kafka)}
+
 `;
 appendFileSync(join(REPO, 'bench/RESULTS.md'), section);
 console.log(section);
