@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, testStack } from '../test/helpers/stack.js';
+import { eventually, feed, testStack } from '../test/helpers/stack.js';
 import { startAlertmanager } from './testing.js';
 
 // Minute-scale windows so that a breach and its recovery happen within the test: page when 2 % of a
@@ -45,18 +45,12 @@ describe('delivery to a real Prometheus Alertmanager', () => {
     expect(api.alerts[0]).toMatchObject({ state: 'firing', labels: a.labels, startsAt: expect.any(String), why: expect.stringMatching(/over 1m and .* over 5s/) });
 
     // Recovery: only good predictions from now on; the 5 s window clears first.
-    // Posts still in flight when the test ends must not become unhandled rejections.
-    const inFlight = new Set<Promise<unknown>>();
-    const feed = setInterval(() => {
-      const p: Promise<unknown> = s.post('/v1/predictions', predictions('ok', 10)).catch((e) => e).finally(() => inFlight.delete(p));
-      inFlight.add(p);
-    }, 250);
+    const feeder = feed(() => s.post('/v1/predictions', predictions('ok', 10)), 250);
     try {
       const after = await eventually(am.alerts, (as) => !as.some((x) => x.labels.slo === 'scorer-availability'), 30_000);
       expect(after.filter((x) => x.labels.slo === 'scorer-availability')).toEqual([]);
     } finally {
-      clearInterval(feed);
-      await Promise.allSettled([...inFlight]);
+      await feeder.stop();
     }
     const resolved = (await (await fetch(`${s.url}/v1/alerts`)).json()) as any;
     expect(resolved.alerts[0]).toMatchObject({ state: 'resolved', endsAt: expect.any(String) });

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, testStack } from '../test/helpers/stack.js';
+import { eventually, feed, testStack } from '../test/helpers/stack.js';
 import { startReceiver } from './dispatch/test-receiver.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'mlobs-alert-restart-'));
@@ -47,17 +47,11 @@ describe('alert state across a restart', () => {
       await new Promise((r) => setTimeout(r, 1000));
       expect(hook.bodies).toHaveLength(1);
 
-      // Posts still in flight when the stack stops must not become unhandled rejections.
-      const inFlight = new Set<Promise<unknown>>();
-      const feed = setInterval(() => {
-        const p: Promise<unknown> = s.post('/v1/predictions', preds('ok', 10)).catch((e) => e).finally(() => inFlight.delete(p));
-        inFlight.add(p);
-      }, 200);
+      const feeder = feed(() => s.post('/v1/predictions', preds('ok', 10)), 200);
       try {
         await hook.waitFor(2, 20_000);
       } finally {
-        clearInterval(feed);
-        await Promise.allSettled([...inFlight]);
+        await feeder.stop();
       }
       expect(hook.bodies[1]!.body).toMatchObject({ status: 'resolved', alerts: [{ fingerprint: before[0].fingerprint, status: 'resolved' }] });
     } finally {

@@ -36,3 +36,18 @@ export async function eventually<T>(fn: () => Promise<T>, check: (v: T) => boole
   }
   return v;
 }
+
+/** Calls `send` every `intervalMs` until stopped; `stop` waits for sends still in flight, so none becomes an unhandled rejection. */
+export function feed(send: () => Promise<unknown>, intervalMs: number): { stop: () => Promise<void> } {
+  const inFlight = new Set<Promise<unknown>>();
+  const timer = setInterval(() => {
+    const p: Promise<unknown> = send().catch((e) => e).finally(() => inFlight.delete(p));
+    inFlight.add(p);
+  }, intervalMs);
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await Promise.allSettled([...inFlight]);
+    },
+  };
+}
