@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import { MlobsError, errorMessage } from '../core/errors.js';
+import { MlobsError } from '../core/errors.js';
 import type { QueryParams, ReadOnlyResult, Store } from './store.js';
 import { classifyClickHouseError } from './errors.js';
 
@@ -128,4 +128,3 @@ class ClickHouseStore implements Store {
   }
 }
 
-export { errorMessage };
