@@ -177,9 +177,10 @@ format_if_needed() {
   # `kafka-storage random-uuid` prints), generated here to save a JVM start.
   local cid
   cid="$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+  # One id in 64 starts with "-": the --opt=value form keeps the parser from reading it as an option.
   log "formatting $DATA (cluster id $cid)"
   java -Xmx256m -cp "$LIBS/*" -Dlog4j2.configurationFile="$HERE/log4j2.properties" \
-      kafka.tools.StorageTool format --config "$PROPS" --cluster-id "$cid" --ignore-formatted \
+      kafka.tools.StorageTool format --config "$PROPS" --cluster-id="$cid" --ignore-formatted \
       >> "$LOGFILE" 2>&1 || { tail -n 30 "$LOGFILE" >&2; die "storage format failed (log: $LOGFILE)"; }
 }
 
