@@ -21,6 +21,20 @@ export class SilenceError extends MlobsError {
   }
 }
 
+/** A bounded rendering of any input for an error message; never throws (deep or cyclic input, BigInt). */
+function preview(v: unknown): string {
+  let s: string | undefined;
+  try {
+    s = JSON.stringify(v);
+  } catch {
+    s = Array.isArray(v) ? '[…]' : typeof v === 'object' ? '{…}' : String(v);
+  }
+  return s === undefined ? String(v) : s.length > 120 ? s.slice(0, 120) + '…' : s;
+}
+
+// Beyond ±8.64e15 ms a JS Date is invalid: such a time could neither be shown (toISOString throws) nor meant.
+const MAX_TIME_MS = 8.64e15;
+
 export const silenceState = (s: Silence, now: number): SilenceState => (now < s.startsAtMs ? 'pending' : now < s.endsAtMs ? 'active' : 'expired');
 
 /** The silences of the stack, in memory; `persist` stores every change (ClickHouse in the stack). */
@@ -42,14 +56,14 @@ export class Silences {
     if (!Array.isArray(input.matchers) || !input.matchers.length) throw new SilenceError('matchers: give at least one matcher, e.g. ["alertname=\\"GpuIdle\\""]', 400);
     const parsed: Matcher[] = [];
     for (const m of input.matchers) {
-      const p = typeof m === 'string' ? parseMatcher(m) : `matcher must be a string, got ${JSON.stringify(m)}`;
+      const p = typeof m === 'string' ? parseMatcher(m) : `matcher must be a string, got ${preview(m)}`;
       if (typeof p === 'string') throw new SilenceError(`matchers: ${p}`, 400);
       parsed.push(p);
     }
     const time = (v: unknown, name: string, dflt?: number) => {
       if (v === undefined && dflt !== undefined) return dflt;
       const ms = typeof v === 'number' ? v : typeof v === 'string' ? Date.parse(v) : NaN;
-      if (!Number.isFinite(ms)) throw new SilenceError(`${name}: not a time: ${JSON.stringify(v)} (ISO 8601 or epoch milliseconds)`, 400);
+      if (!Number.isFinite(ms) || Math.abs(ms) > MAX_TIME_MS) throw new SilenceError(`${name}: not a time: ${preview(v)} (ISO 8601 or epoch milliseconds)`, 400);
       return ms;
     };
     const startsAtMs = Math.max(time(input.startsAt, 'startsAt', now), now);
