@@ -94,6 +94,19 @@ describe('the ClickHouse-HTTP endpoint answers curl-style requests', () => {
   });
 });
 
+describe('the ClickHouse-HTTP endpoint blames the statement, not itself, for what the engine refuses', () => {
+  // Found by test/fuzz: these answered 500, as if the endpoint had failed.
+  it.each([
+    ['an unknown output format', '/clickhouse', 'SELECT 1 FORMAT nan', 73],
+    ['a parameter that is not a number', '/clickhouse?param_x=abc', 'SELECT {x:Float64}', 72],
+    ['nesting past the parser depth', '/clickhouse', 'SELECT ' + '['.repeat(5000) + '1' + ']'.repeat(5000), 306],
+  ])('answers 400 with the engine code for %s', async (_what, path, query, code) => {
+    const res = await fetch(stack.url + path, { method: 'POST', body: query });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('x-clickhouse-exception-code')).toBe(String(code));
+  });
+});
+
 describe('the ClickHouse-HTTP endpoint refuses to change anything', () => {
   const refused = async (f: () => Promise<unknown>, pattern: RegExp) => {
     await expect(f()).rejects.toThrow(pattern);

@@ -9,6 +9,8 @@ import type { ReadOnlyEngine } from './engine.js';
 export const CLICKHOUSE_PATH = '/clickhouse';
 
 const CONTENT_TYPES: Record<string, string> = { JSON: 'application/json', JSONCompact: 'application/json', JSONEachRow: 'application/x-ndjson', JSONCompactEachRow: 'application/x-ndjson', JSONStrings: 'application/json', CSV: 'text/csv', CSVWithNames: 'text/csv', Native: 'application/octet-stream', RowBinary: 'application/octet-stream', Parquet: 'application/octet-stream', Arrow: 'application/octet-stream' };
+// MEMORY_LIMIT_EXCEEDED, TOO_MANY_SIMULTANEOUS_QUERIES: the same query may succeed later.
+const ENGINE_BUSY = new Set([241, 202]);
 const FORMAT_CLAUSE = /\bFORMAT\s+([A-Za-z0-9_]+)\s*$/i;
 
 /** A ClickHouse-style error: status, `X-ClickHouse-Exception-Code` and a `Code: N. DB::Exception:` body that clients parse. */
@@ -59,7 +61,12 @@ export function clickhouseHttpRouter(engine: () => Promise<ReadOnlyEngine | null
       res.status(200).end(gzip ? gzipSync(out.bytes) : out.bytes);
     } catch (e) {
       const msg = (e as Error).message ?? String(e);
-      sendError(res, /Code: (164|62|60|81|47|46|36|1002)\b|readonly|Syntax error|Multi-statements/i.test(msg) ? 400 : 500, msg, 1002);
+      const engineCode = Number(/Code: (\d+)\./.exec(msg)?.[1]);
+      if (ENGINE_BUSY.has(engineCode)) res.setHeader('Retry-After', '5');
+      // An exception the engine raised is about the statement (bad format, unparsable parameter,
+      // parser depth …) unless it says the engine is busy; anything else is ours, hence 500.
+      const status = ENGINE_BUSY.has(engineCode) ? 503 : engineCode || /readonly|Syntax error|Multi-statements/i.test(msg) ? 400 : 500;
+      sendError(res, status, msg, 1002);
     }
   };
   r.get([CLICKHOUSE_PATH, `${CLICKHOUSE_PATH}/`], handle);
