@@ -1,0 +1,103 @@
+// The table of endpoints that take input. A later issue that adds an endpoint (OTLP, remote_write,
+// OpenLineage, KServe …) adds one row here, and every hostile category is sent to it.
+import type { Fragment, IngestKind } from './generators.js';
+
+/** A piece of a valid request: literal text, or a slot a hostile fragment may replace. */
+export type Part = string | { slot: 'json' | 'text' | 'path'; fill: string };
+const S = (fill: string): Part => ({ slot: 'json', fill }); // a JSON value
+const T = (fill: string): Part => ({ slot: 'text', fill }); // raw text (SQL, exposition, inside a string)
+
+export interface Endpoint {
+  name: string;
+  /** The request path; `P` marks a path segment or query value a fragment may replace. */
+  path: Part[];
+  contentType: string;
+  /** A valid body as parts; `n` makes it unique per input (silences refuse an identical overlapping one). */
+  body: (n: number, nowMs: number) => Part[];
+  /** Set for ingest endpoints: mixed valid/invalid batches are sent here and checked against storage. */
+  mixed?: { kind: IngestKind; table: string };
+}
+
+const P = (fill: string): Part => ({ slot: 'path', fill });
+
+export const ENDPOINTS: Endpoint[] = [
+  {
+    name: 'predictions',
+    path: ['/v1/predictions'],
+    contentType: 'application/json',
+    mixed: { kind: 'prediction', table: 'predictions' },
+    body: (n, now) => ['{"model":', S('"fuzz-model"'), ',"prediction_id":', S(`"fz-p-${n}"`), ',"timestamp":', S(String(now)), ',"features":{', S('"amount"'), ':', S('12.5'), ',"country":', S('"DE"'), '},"prediction":', S('"legit"'), ',"score":', S('0.12'), ',"latency_ms":', S('9.5'), ',"segments":{', S('"country"'), ':', S('"DE"'), '}}'],
+  },
+  {
+    name: 'labels',
+    path: ['/v1/labels'],
+    contentType: 'application/json',
+    mixed: { kind: 'label', table: 'labels' },
+    body: (n, now) => ['{"model":', S('"fuzz-model"'), ',"prediction_id":', S(`"fz-p-${n}"`), ',"timestamp":', S(String(now)), ',"label":', S('"fraud"'), '}'],
+  },
+  {
+    name: 'pipeline-events',
+    path: ['/v1/pipeline-events'],
+    contentType: 'application/x-ndjson',
+    mixed: { kind: 'pipeline_event', table: 'pipeline_events' },
+    body: (n, now) => ['{"event_id":', S(`"fz-e-${n}"`), ',"pipeline":', S('"features-daily"'), ',"run_id":', S('"r-1"'), ',"task":', S('"extract"'), ',"status":', S('"failed"'), ',"timestamp":', S(String(now)), ',"started_at":', S(String(now - 1000)), ',"rows_in":', S('1000'), ',"duration_ms":', S('12'), ',"error":', S('"timeout"'), '}'],
+  },
+  {
+    name: 'gpu-metrics',
+    path: ['/v1/gpu/metrics'],
+    contentType: 'text/plain; version=0.0.4',
+    body: () => ['# HELP ', T('DCGM_FI_DEV_GPU_UTIL'), ' GPU utilization (in %).\n# TYPE DCGM_FI_DEV_GPU_UTIL gauge\n', T('DCGM_FI_DEV_GPU_UTIL'), '{gpu="', T('0'), '",UUID="', T('GPU-1'), '",', T('modelName'), '="', T('NVIDIA A100'), '",Hostname="', T('node-1'), '"} ', T('42'), '\nDCGM_FI_DEV_FB_USED{gpu="0",UUID="GPU-1",Hostname="node-1"} ', T('1024'), ' ', T('1764151200000'), '\n'],
+  },
+  {
+    name: 'sql',
+    path: ['/v1/sql'],
+    contentType: 'application/json',
+    body: () => ['{"query":', S('"SELECT {x:Float64} AS x, {s:String} AS s, count() AS n FROM predictions WHERE model = {s:String}"'), ',"params":{"x":', S('1.5'), ',"s":', S('"fuzz-model"'), '}}'],
+  },
+  {
+    name: 'sql-text',
+    path: ['/v1/sql'],
+    contentType: 'application/json',
+    body: () => ['{"query":"SELECT ', T('1'), ' AS a, count() FROM predictions WHERE model = \'', T('fuzz-model'), '\' AND score < ', T('0.5'), '"}'],
+  },
+  {
+    name: 'clickhouse',
+    path: ['/clickhouse?default_format=JSON&param_x=', P('1.5')],
+    contentType: 'text/plain',
+    body: () => ['SELECT ', T('1'), ' AS a, {x:Float64} AS x, count() FROM predictions WHERE model = \'', T('fuzz-model'), '\' AND score < ', T('0.5'), ' FORMAT ', T('JSON')],
+  },
+  {
+    name: 'silences',
+    path: ['/v1/silences'],
+    contentType: 'application/json',
+    body: (n) => ['{"matchers":[', S(`"alertname=\\"Fuzz${n}\\""`), ',', S('"severity=~\\"warn.*\\""'), '],"startsAt":', S('"2026-01-01T00:00:00Z"'), ',"endsAt":', S('"2099-01-01T00:00:00Z"'), ',"createdBy":', S('"fuzz"'), ',"comment":', S('"fuzzing"'), '}'],
+  },
+  {
+    name: 'reference-upload',
+    path: ['/v1/models/', P('fuzz-ref'), '/reference?version=', P('v1')],
+    contentType: 'application/json',
+    body: () => ['[{"amount":', S('1.5'), ',"country":', S('"DE"'), '},{"features":{', S('"amount"'), ':', S('2'), '},"prediction":', S('"legit"'), ',"score":', S('0.3'), ',"label":', S('"fraud"'), ',"segments":{"country":', S('"FR"'), '}}]'],
+  },
+];
+
+/** Percent-encodes every byte, so invalid UTF-8 reaches the server as %FF rather than being mangled here. */
+const encodeBytes = (buf: Buffer) => [...buf].map((c) => (/[A-Za-z0-9._~-]/.test(String.fromCharCode(c)) ? String.fromCharCode(c) : '%' + c.toString(16).toUpperCase().padStart(2, '0'))).join('');
+
+/** Every slot of an endpoint's request, in order: path slots first, then body slots. */
+export function slotCount(e: Endpoint): number {
+  return e.path.filter((p) => typeof p !== 'string').length + e.body(0, 0).filter((p) => typeof p !== 'string').length;
+}
+
+/** The request with slot `at` replaced by the fragment (or no slot replaced when `at` is -1). */
+export function build(e: Endpoint, n: number, nowMs: number, at: number, f: Fragment | null): { path: string; body: Buffer } {
+  let i = 0;
+  const fill = (p: Part): Buffer => {
+    if (typeof p === 'string') return Buffer.from(p);
+    const mine = i++ === at && f;
+    if (p.slot === 'path') return Buffer.from(mine ? encodeBytes(f.text) : encodeURIComponent(p.fill));
+    if (!mine) return Buffer.from(p.fill);
+    return p.slot === 'json' ? f.json : f.text;
+  };
+  const path = Buffer.concat(e.path.map(fill)).toString('latin1');
+  return { path, body: Buffer.concat(e.body(n, nowMs).map(fill)) };
+}
