@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { MlobsError } from '../core/errors.js';
 import { formatMatcher, matches, parseMatcher, type Labels, type Matcher } from './matchers.js';
+import { parseTime, windowError } from '../core/time.js';
 
 /** A silence: alerts matching every matcher are not notified between startsAt and endsAt. */
 export interface Silence {
@@ -48,13 +49,14 @@ export class Silences {
     }
     const time = (v: unknown, name: string, dflt?: number) => {
       if (v === undefined && dflt !== undefined) return dflt;
-      const ms = typeof v === 'number' ? v : typeof v === 'string' ? Date.parse(v) : NaN;
-      if (!Number.isFinite(ms)) throw new SilenceError(`${name}: not a time: ${JSON.stringify(v)} (ISO 8601 or epoch milliseconds)`, 400);
-      return ms;
+      const r = parseTime(v, now, name);
+      if (!r.ok) throw new SilenceError(r.error, 400);
+      return r.ms;
     };
     const startsAtMs = Math.max(time(input.startsAt, 'startsAt', now), now);
     const endsAtMs = time(input.endsAt, 'endsAt');
-    if (endsAtMs <= startsAtMs) throw new SilenceError('endsAt must be after startsAt (and in the future)', 400);
+    const reversed = windowError(startsAtMs, endsAtMs, ['startsAt', 'endsAt']);
+    if (reversed) throw new SilenceError(`${reversed} (a silence starts now at the earliest)`, 400);
     if (typeof input.createdBy !== 'string' || !input.createdBy.trim()) throw new SilenceError('createdBy: say who creates the silence', 400);
     if (typeof input.comment !== 'string' || !input.comment.trim()) throw new SilenceError('comment: say why the alerts are silenced', 400);
     const key = parsed.map(formatMatcher).sort().join(',');
