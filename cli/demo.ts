@@ -44,20 +44,23 @@ export async function demo(argv: string[]): Promise<void> {
   }
   // A day of history: baseline traffic yesterday and in the last hour.
   await post(stack.url, '/v1/predictions', makePredictions({ count: 4000, startMs: now - 86_400_000, spacingMs: 20_000, seed: 1 }), logger, token);
-  await post(stack.url, '/v1/predictions', makePredictions({ count: 2000, startMs: now - 3_600_000, spacingMs: 1_800, seed: 2 }), logger, token);
+  // The last hour as dense as the live traffic, so that the first scheduled windows are as full as later ones.
+  for (let k = 0; k < 6; k++) {
+    await post(stack.url, '/v1/predictions', makePredictions({ count: 3000, startMs: now - 3_600_000 + k * 600_000, spacingMs: 200, seed: 2 + k }), logger, token);
+  }
   await post(stack.url, '/v1/pipeline-events', makePipelineRuns(now), logger, token);
-  print('uploaded training sets of both models as drift references; sent 6000 historical predictions and 4 pipeline runs (training-weekly fails)');
+  print('uploaded training sets of both models as drift references; sent 22000 historical predictions and 4 pipeline runs (training-weekly fails)');
   let seed = 100;
   const timer = setInterval(() => {
     // fraud-detector's traffic shifts (larger amounts, another country mix) once --drift-after has passed.
     const drift = Date.now() - now >= driftAfterMs ? 0.6 : 0;
-    const events = makePredictions({ count: 50, startMs: Date.now() - 5000, spacingMs: 100, seed: seed++, drift, driftOnly: 'fraud-detector', idPrefix: 'live' });
+    const events = makePredictions({ count: 100, startMs: Date.now() - 2000, spacingMs: 20, seed: seed++, drift, driftOnly: 'fraud-detector', idPrefix: 'live' });
     void post(stack.url, '/v1/predictions', events, logger, token).then(() =>
       post(stack.url, '/v1/labels', events.filter((_, i) => i % 5 === 0).map((e) => ({ model: e.model, prediction_id: e.prediction_id, timestamp: Date.now(), label: typeof e.prediction === 'number' ? e.prediction + 1 : e.prediction })), logger, token),
     );
-  }, 5000);
+  }, 2000);
   const url = stack.url === DEFAULT_URL ? '' : ` --url ${stack.url}`;
-  print(`sending 50 live predictions every 5 s; fraud-detector drifts from ${Math.round(driftAfterMs / 1000)} s on`);
+  print(`sending 100 live predictions every 2 s; fraud-detector drifts from ${Math.round(driftAfterMs / 1000)} s on`);
   print('in another terminal:');
   print(`  npx mlobs alerts${url}                        PipelineFailed at once; GpuIdle after ~2 min; FeatureDrift ~1 min after the drift starts`);
   print(`  npx mlobs slo status${url}                    error budgets of the four SLOs on both models`);
