@@ -70,6 +70,16 @@ describe('mlobs drift', () => {
     expect(bad.out).toMatch(/--from: not a time: "last week" \(use ISO 8601/);
   });
 
+  it('declares a reference window written relative to now, stored as the instants it meant, --to defaulting to now', async () => {
+    const before = Date.now();
+    const r = await mlobs('reference', '--model', 'cli-declared', '--from', 'now-7d');
+    expect(r.code, r.out).toBe(0);
+    const declared = JSON.parse(r.out.slice(r.out.indexOf('{'))).declared;
+    expect(declared.type).toBe('window');
+    expect(declared.to - declared.from).toBe(7 * DAY);
+    expect(declared.to).toBeGreaterThanOrEqual(before);
+  });
+
   it('exits with 2 and the server\'s message for a bad request', async () => {
     const r = await mlobs('report', '--model', 'cli-model', '--from', iso(CUR), '--to', iso(CUR + DAY), '--methods', 'magic');
     expect(r.code).toBe(2);
