@@ -3,6 +3,7 @@ import { loadConfig } from '../core/config.js';
 import { ConfigError } from '../core/errors.js';
 import { parseFlags } from '../cli/args.js';
 import { crossCheck } from './config.js';
+import { parseTime } from '../core/time.js';
 import { prometheusRulesYaml } from './export/prometheus.js';
 
 export const ALERTING_HELP = `mlobs alerts [--url URL] [--state firing|pending|resolved] [--json]
@@ -11,10 +12,11 @@ mlobs slo status [--url URL] [--json]
     error budget left and burn rates of every SLO
 mlobs slo export-prometheus [--config FILE] [--out FILE]
     write the SLOs as Prometheus recording and alerting rules (Sloth conventions); check with promtool check rules
-mlobs silence add --author NAME --comment TEXT (--duration 2h | --ends ISO) MATCHER... [--url URL]
+mlobs silence add --author NAME --comment TEXT (--duration 2h | --ends T) MATCHER... [--url URL]
 mlobs silence list [--url URL] [--json]
 mlobs silence expire ID [--url URL]
-    MATCHER as in Alertmanager: alertname="GpuIdle", model=~"fraud.*", severity!="info"`;
+    MATCHER as in Alertmanager: alertname="GpuIdle", model=~"fraud.*", severity!="info"
+    T: ISO 8601, epoch milliseconds, now, now-1h, now+2h`;
 
 const urlOf = (v: string | undefined) => (v ?? process.env.MLOBS_URL ?? `http://127.0.0.1:${process.env.MLOBS_PORT ?? 8080}`).replace(/\/+$/, '');
 
@@ -93,8 +95,13 @@ export async function silence(argv: string[]): Promise<void> {
     const { parseDurationMs } = await import('../core/duration.js');
     const ms = values.duration ? parseDurationMs(values.duration) : null;
     if (values.duration && !ms) throw new ConfigError(`--duration: not a duration: ${values.duration}`);
+    if (values.ends !== undefined) {
+      const r = parseTime(values.ends, Date.now(), '--ends');
+      if (!r.ok) throw new ConfigError(r.error);
+    }
+    // Sent as typed: the stack resolves now+2h against its own clock, through the same parser.
     const endsAt = values.ends ?? (ms ? Date.now() + ms : undefined);
-    if (!endsAt) throw new ConfigError('give --duration (e.g. 2h) or --ends (ISO time)');
+    if (!endsAt) throw new ConfigError('give --duration (e.g. 2h) or --ends (a time such as now+2h or 2026-11-20T18:00:00Z)');
     const s = await call(url, '/v1/silences', { method: 'POST', body: JSON.stringify({ matchers: positionals, endsAt, createdBy: values.author ?? process.env.USER, comment: values.comment }) });
     console.log(s.id);
   } else if (sub === 'list') {

@@ -55,6 +55,15 @@ describe('alerting config validation', () => {
 });
 
 describe('silences', () => {
+  it('read startsAt and endsAt in the shared time syntax and name a bad one', () => {
+    const s = new Silences(() => {});
+    const now = Date.parse('2026-11-26T12:00:00Z');
+    const made = s.create({ matchers: ['alertname="GpuIdle"'], startsAt: 'now', endsAt: 'now+2h', createdBy: 'ana', comment: 'x' }, now);
+    expect([made.startsAtMs, made.endsAtMs]).toEqual([now, now + 7_200_000]);
+    expect(() => s.create({ matchers: ['a="b"'], endsAt: 'soon', createdBy: 'ana', comment: 'x' }, now)).toThrow(/^endsAt: not a time: "soon" \(use ISO 8601/);
+    expect(() => s.create({ matchers: ['a="b"'], endsAt: 'now-1h', createdBy: 'ana', comment: 'x' }, now)).toThrow(/startsAt must be before endsAt/);
+  });
+
   it('refuse a second silence with the same matchers over an overlapping time, but allow one after it', () => {
     const s = new Silences(() => {});
     const first = s.create({ matchers: ['alertname="GpuIdle"', 'pod="a"'], startsAt: 0, endsAt: 1000, createdBy: 'ana', comment: 'x' }, 0);

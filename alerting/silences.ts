@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { MlobsError } from '../core/errors.js';
 import { formatMatcher, matches, parseMatcher, type Labels, type Matcher } from './matchers.js';
+import { preview } from '../core/preview.js';
+import { parseTime, windowError } from '../core/time.js';
 
 /** A silence: alerts matching every matcher are not notified between startsAt and endsAt. */
 export interface Silence {
@@ -20,20 +22,6 @@ export class SilenceError extends MlobsError {
     super(message, { reason: 'bad_silence', retryable: false });
   }
 }
-
-/** A bounded rendering of any input for an error message; never throws (deep or cyclic input, BigInt). */
-function preview(v: unknown): string {
-  let s: string | undefined;
-  try {
-    s = JSON.stringify(v);
-  } catch {
-    s = Array.isArray(v) ? '[…]' : typeof v === 'object' ? '{…}' : String(v);
-  }
-  return s === undefined ? String(v) : s.length > 120 ? s.slice(0, 120) + '…' : s;
-}
-
-// Beyond ±8.64e15 ms a JS Date is invalid: such a time could neither be shown (toISOString throws) nor meant.
-const MAX_TIME_MS = 8.64e15;
 
 export const silenceState = (s: Silence, now: number): SilenceState => (now < s.startsAtMs ? 'pending' : now < s.endsAtMs ? 'active' : 'expired');
 
@@ -62,13 +50,14 @@ export class Silences {
     }
     const time = (v: unknown, name: string, dflt?: number) => {
       if (v === undefined && dflt !== undefined) return dflt;
-      const ms = typeof v === 'number' ? v : typeof v === 'string' ? Date.parse(v) : NaN;
-      if (!Number.isFinite(ms) || Math.abs(ms) > MAX_TIME_MS) throw new SilenceError(`${name}: not a time: ${preview(v)} (ISO 8601 or epoch milliseconds)`, 400);
-      return ms;
+      const r = parseTime(v, now, name);
+      if (!r.ok) throw new SilenceError(r.error, 400);
+      return r.ms;
     };
     const startsAtMs = Math.max(time(input.startsAt, 'startsAt', now), now);
     const endsAtMs = time(input.endsAt, 'endsAt');
-    if (endsAtMs <= startsAtMs) throw new SilenceError('endsAt must be after startsAt (and in the future)', 400);
+    const reversed = windowError(startsAtMs, endsAtMs, ['startsAt', 'endsAt']);
+    if (reversed) throw new SilenceError(`${reversed} (a silence starts now at the earliest)`, 400);
     if (typeof input.createdBy !== 'string' || !input.createdBy.trim()) throw new SilenceError('createdBy: say who creates the silence', 400);
     if (typeof input.comment !== 'string' || !input.comment.trim()) throw new SilenceError('comment: say why the alerts are silenced', 400);
     const key = parsed.map(formatMatcher).sort().join(',');

@@ -1,15 +1,15 @@
 // npm run bench:cost — a cost report by team over 30 days of 15-second samples for 64 GPUs (about 11
 // million samples), through GET /v1/cost of a real embedded stack: the path `mlobs cost` takes.
 // The samples are generated inside the engine (INSERT … SELECT FROM numbers()), so the materialised
-// views fill as they do at ingest. Appends the figures to bench/RESULTS.md.
-import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+// views fill as they do at ingest. Writes its section of bench/RESULTS.md.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateConfig } from '../core/config.js';
 import { silentLogger } from '../core/log.js';
 import { startStack } from '../app/stack.js';
-import { REPO } from '../test/helpers/process.js';
 import { queryUsage } from '../cost/store.js';
+import { machineLine, median, writeSection } from './results.js';
 
 const GPUS = 64;
 const STEP_MS = 15_000;
@@ -37,7 +37,6 @@ const config = validateConfig({
   },
 });
 const stack = await startStack(config, { logger: silentLogger });
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 try {
   // 8 nodes of 8 GPUs (the last node A100s); GPUs 56-63 unallocated; every GPU changes pod once a day and
@@ -98,10 +97,9 @@ try {
   const met = median(fresh.times) <= TARGET_MS;
   const row = (label: string, m: { times: number[]; sqlMs: number }) =>
     `| ${label} | ${median(m.times).toFixed(0)} | ${Math.min(...m.times).toFixed(0)}–${Math.max(...m.times).toFixed(0)} | ${m.sqlMs.toFixed(0)} |`;
-  const section = `
-## bench:cost — ${new Date().toISOString().slice(0, 10)}
-
-Machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, embedded engine (chdb); 1-minute load average ${loadBefore.toFixed(2)} before measuring, ${loadavg()[0]!.toFixed(2)} at the end (the machine is shared with other work).
+  writeSection(
+    'cost',
+    `${machineLine(`embedded engine (chdb); 1-minute load average ${loadBefore.toFixed(2)} before measuring`)}
 Data: ${Number(samples).toLocaleString('en-US')} DCGM_FI_DEV_GPU_UTIL samples: ${GPUS} GPUs every ${STEP_MS / 1000} s for ${DAYS} days (a 20-minute scrape gap per GPU per day, one pod per GPU per day, 8 GPUs unallocated, a price change mid-window), generated in the engine in ${generatedS.toFixed(0)} s (materialised views included).
 Measured: \`GET /v1/cost?by=team\` over the 30 days (and the previous 30, empty), ${RUNS} runs after one warm-up; "SQL alone" is the median of ${RUNS} runs of the report's statement without HTTP.
 Target: ≤ ${TARGET_MS} ms (median, settled storage) — **${met ? 'met' : 'missed'}**.
@@ -111,11 +109,8 @@ Target: ≤ ${TARGET_MS} ms (median, settled storage) — **${met ? 'met' : 'mis
 ${row(`after loading, background merges done (${settledParts} parts of cost_gpu_util)`, fresh)}
 ${row('after OPTIMIZE … FINAL (one part per day)', merged)}
 
-Profile: the SQL statement (FINAL read of one narrow row per sample, the per-GPU \`leadInFrame\` sort, aggregation on hashed keys)
-takes ${fresh.sqlMs.toFixed(0)} of the ${median(fresh.times).toFixed(0)} ms; HTTP, grouping, rounding and JSON the rest.${met ? '' : ' The target was missed: the engine part dominates; see the load average, as other work shares the 2 cores.'}
-`;
-  appendFileSync(join(REPO, 'bench/RESULTS.md'), section);
-  console.log(section);
+SQL alone: ${fresh.sqlMs.toFixed(0)} of the ${median(fresh.times).toFixed(0)} ms median (settled storage).`,
+  );
 } finally {
   await stack.stop();
   rmSync(dataDir, { recursive: true, force: true });

@@ -1,9 +1,9 @@
 // npm run bench:ingest — prediction events (20 features each) per second through the whole path,
 // HTTP → bus → ClickHouse, embedded and with a real Kafka broker, beside the raw @clickhouse/client
-// insert rate of the same rows into the same engine. Appends the figures to bench/RESULTS.md.
+// insert rate of the same rows into the same engine. Writes its section of bench/RESULTS.md.
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../storage/clickhouse.js';
 import { migrate } from '../storage/migrations.js';
@@ -11,6 +11,7 @@ import { predictionRow } from '../storage/rows.js';
 import { predictionEvent } from '../core/schemas/events.js';
 import { validateConfig } from '../core/config.js';
 import { freePort, spawnMlobs, waitReady, REPO } from '../test/helpers/process.js';
+import { machineLine, writeSection } from './results.js';
 
 const N = Number(process.env.BENCH_EVENTS ?? 200_000);
 const BATCH = 1000;
@@ -98,18 +99,15 @@ try {
 }
 
 const line = (name: string, v: number) => `| ${name} | ${Math.round(v).toLocaleString('en-US')} | ${(v / raw).toFixed(2)} | ${v >= 50_000 && v / raw >= 0.7 ? 'met' : 'missed'} |`;
-const section = `
-## bench:ingest — ${new Date().toISOString().slice(0, 10)}
-
-Machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}. ${N.toLocaleString('en-US')} prediction events with 20 numeric features, NDJSON batches of ${BATCH}, ${CONCURRENCY} concurrent HTTP clients in the same machine.
+writeSection(
+  'ingest',
+  `${machineLine('embedded engine (chdb)')}
+${N.toLocaleString('en-US')} prediction events with 20 numeric features, NDJSON batches of ${BATCH}, ${CONCURRENCY} concurrent HTTP clients in the same machine.
 Target: ≥ 50,000 events/s through the whole path and ≥ 0.7 of the raw insert rate.
 
 | path | events/s | ratio to raw insert | target |
 |---|---|---|---|
 | raw insert of the same rows through the store (JSONCompactEachRow, embedded engine) | ${Math.round(raw).toLocaleString('en-US')} | 1.00 | — |
 ${line('HTTP → in-process bus → embedded ClickHouse', embedded)}
-${kafka === null ? '' : line('HTTP → Kafka (local KRaft broker) → embedded ClickHouse', kafka)}
-
-`;
-appendFileSync(join(REPO, 'bench/RESULTS.md'), section);
-console.log(section);
+${kafka === null ? '| HTTP → Kafka → embedded ClickHouse | not measured | | |' : line('HTTP → Kafka (local KRaft broker) → embedded ClickHouse', kafka)}`,
+);

@@ -1,13 +1,14 @@
 import { ConfigError, MlobsError } from '../core/errors.js';
 import { parseFlags } from '../cli/args.js';
 import { FORMATS, formatReport, type Format } from './format.js';
-import { GROUP_BYS } from './query.js';
+import { DEFAULT_WINDOW_MS, GROUP_BYS } from './query.js';
+import { parseWindow, TIME_SYNTAX } from '../core/time.js';
 import type { CostReport } from './report.js';
 
 export const COST_HELP = `mlobs cost [--by ${GROUP_BYS.join('|')}] [--from T] [--to T] [--format ${FORMATS.join('|')}] [--url URL]
 
 GPU-hours, cost, utilisation and idle cost per group, from a running stack (GET /v1/cost).
-T: ISO 8601 (2026-11-20 or 2026-11-20T10:00:00Z), epoch milliseconds, now, or now-7d.
+T: ${TIME_SYNTAX.replace(/^use /, '')}.
 Defaults: --by team, --to now, --from 7 days before --to, --format table,
 --url $MLOBS_URL or http://127.0.0.1:$MLOBS_PORT (8080). Sends $MLOBS_AUTH_TOKEN as bearer token when set.`;
 
@@ -28,6 +29,9 @@ export async function cost(argv: string[], out: (text: string) => void = (t) => 
   if (positionals.length) throw new ConfigError(`unexpected argument ${JSON.stringify(positionals[0])}\n${COST_HELP}`);
   const format = (values.format ?? 'table') as Format;
   if (!FORMATS.includes(format)) throw new ConfigError(`unknown --format ${JSON.stringify(values.format)}: use one of ${FORMATS.join(', ')}`);
+  // Checked here too, so a typo is named as the flag the user typed, before any network call.
+  const window = parseWindow({ from: values.from, to: values.to }, Date.now(), { names: ['--from', '--to'], defaultSpanMs: DEFAULT_WINDOW_MS });
+  if (!window.ok) throw new ConfigError(window.error);
   const base = values.url ?? process.env.MLOBS_URL ?? `http://127.0.0.1:${process.env.MLOBS_PORT ?? 8080}`;
   const params = new URLSearchParams();
   for (const k of ['by', 'from', 'to'] as const) if (values[k] !== undefined) params.set(k, values[k]!);

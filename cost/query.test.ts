@@ -1,21 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseCostQuery, parseInstant } from './query.js';
+import { parseCostQuery } from './query.js';
 
 const NOW = Date.parse('2026-11-26T12:00:00Z');
-
-describe('parseInstant', () => {
-  it.each([
-    ['2026-11-20', Date.parse('2026-11-20T00:00:00Z')],
-    ['2026-11-20T10:00:00Z', Date.parse('2026-11-20T10:00:00Z')],
-    ['2026-11-20T10:00:00+02:00', Date.parse('2026-11-20T08:00:00Z')],
-    ['1763640000000', 1763640000000],
-    ['now', NOW],
-    ['now-7d', NOW - 7 * 86_400_000],
-    ['now-1h30m', NOW - 5_400_000],
-  ])('reads %s', (text, ms) => expect(parseInstant(text, NOW)).toBe(ms));
-
-  it.each(['yesterday', '2026-13-45T00:00:00Z', 'now-', 'now+1d', '12'])('refuses %s', (text) => expect(parseInstant(text, NOW)).toBeNull());
-});
 
 describe('parseCostQuery', () => {
   it('defaults to the last 7 days by team, and the previous 7 days before them', () => {
@@ -32,8 +18,8 @@ describe('parseCostQuery', () => {
     [{ by: 'colour' }, 'unknown grouping "colour": use one of team, namespace, pod, model, node, gpu_model'],
     [{ by: ['team', 'pod'] }, 'by must be given once, as text'],
     [{ from: 'soon' }, 'from: not a time: "soon"'],
-    [{ to: '2026-11-01', from: '2026-11-02' }, 'to (2026-11-01T00:00:00.000Z) is before from (2026-11-02T00:00:00.000Z)'],
-    [{ to: '2026-11-01', from: '2026-11-01' }, 'empty time range: from and to are both 2026-11-01T00:00:00.000Z'],
+    [{ to: '2026-11-01', from: '2026-11-02' }, 'from must be before to: from is 2026-11-02T00:00:00.000Z, to is 2026-11-01T00:00:00.000Z'],
+    [{ to: '2026-11-01', from: '2026-11-01' }, 'from must be before to: from is 2026-11-01T00:00:00.000Z, to is 2026-11-01T00:00:00.000Z'],
     [{ from: '2020-01-01', to: '2026-01-01' }, 'time range too long'],
     [{ from: '2026-12-01', to: '2026-12-02' }, 'from (2026-12-01T00:00:00.000Z) is in the future'],
   ])('refuses %j, saying so', (raw, message) => {

@@ -1,5 +1,5 @@
 import { MlobsError } from '../core/errors.js';
-import { parseDurationMs } from '../core/duration.js';
+import { parseWindow } from '../core/time.js';
 
 /** The groupings a report can have. */
 export const GROUP_BYS = ['team', 'namespace', 'pod', 'model', 'node', 'gpu_model'] as const;
@@ -25,26 +25,6 @@ export interface CostQuery {
 /** The window when no `from` is given: the 7 days before `to`. */
 export const DEFAULT_WINDOW_MS = 7 * 86_400_000;
 const MAX_WINDOW_MS = 400 * 86_400_000;
-const TIME_HELP = 'use ISO 8601 (2026-11-20 or 2026-11-20T10:00:00Z), epoch milliseconds, now, or now-7d';
-
-/** Parses a time: ISO 8601 (a bare date is midnight UTC), epoch milliseconds, `now`, or `now-<duration>`; null when unreadable. */
-export function parseInstant(text: string, now: number): number | null {
-  const t = text.trim();
-  if (t === 'now') return now;
-  const rel = /^now-(.+)$/.exec(t);
-  if (rel) {
-    const d = parseDurationMs(rel[1]!);
-    return d === null ? null : now - d;
-  }
-  if (/^\d{9,}$/.test(t)) return Number(t);
-  if (/^\d{4}-\d{2}-\d{2}$/.test(t)) return Date.parse(`${t}T00:00:00Z`);
-  if (/^\d{4}-\d{2}-\d{2}T/.test(t)) {
-    const ms = Date.parse(t);
-    return Number.isFinite(ms) ? ms : null;
-  }
-  return null;
-}
-
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Validates raw request parameters (strings, possibly repeated or missing) against the clock; throws CostQueryError naming the problem. */
@@ -59,17 +39,9 @@ export function parseCostQuery(raw: Record<string, unknown>, now: number): CostQ
   if (!(GROUP_BYS as readonly string[]).includes(byText)) {
     throw new CostQueryError(`unknown grouping ${JSON.stringify(byText)}: use one of ${GROUP_BYS.join(', ')}`);
   }
-  const time = (name: string, fallback: number): number => {
-    const text = one(name);
-    if (text === undefined || text === '') return fallback;
-    const ms = parseInstant(text, now);
-    if (ms === null || !Number.isFinite(ms)) throw new CostQueryError(`${name}: not a time: ${JSON.stringify(text)} (${TIME_HELP})`);
-    return ms;
-  };
-  const toMs = time('to', now);
-  const fromMs = time('from', toMs - DEFAULT_WINDOW_MS);
-  if (toMs < fromMs) throw new CostQueryError(`to (${iso(toMs)}) is before from (${iso(fromMs)})`);
-  if (toMs === fromMs) throw new CostQueryError(`empty time range: from and to are both ${iso(fromMs)}`);
+  const window = parseWindow({ from: one('from'), to: one('to') }, now, { defaultSpanMs: DEFAULT_WINDOW_MS });
+  if (!window.ok) throw new CostQueryError(window.error);
+  const { fromMs, toMs } = window;
   if (toMs - fromMs > MAX_WINDOW_MS) throw new CostQueryError(`time range too long: at most 400 days, got ${((toMs - fromMs) / 86_400_000).toFixed(1)}`);
   if (fromMs >= now) throw new CostQueryError(`from (${iso(fromMs)}) is in the future: nothing has been measured yet`);
   // The previous period matches the part of the window that has happened, so that "this week so far"

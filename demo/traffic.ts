@@ -17,15 +17,16 @@ const COUNTRIES = ['DE', 'FR', 'US', 'BR', 'IN'];
 
 /**
  * Synthetic predictions for two models: `fraud-detector` (classifier) and `eta-regressor` (regressor).
- * With `drift` > 0 the current traffic shifts (amount grows, country mix changes) to give drift detectors something to find.
+ * With `drift` > 0 the current traffic shifts (amount grows, country mix changes) to give drift detectors something to find;
+ * `driftOnly` limits the shift to one model.
  */
-export function makePredictions(opts: { count: number; startMs: number; spacingMs: number; seed: number; drift?: number; idPrefix?: string }) {
+export function makePredictions(opts: { count: number; startMs: number; spacingMs: number; seed: number; drift?: number; idPrefix?: string; driftOnly?: 'fraud-detector' | 'eta-regressor' }) {
   const r = rng(opts.seed);
-  const drift = opts.drift ?? 0;
   const events = [];
   for (let i = 0; i < opts.count; i++) {
     const ts = opts.startMs + i * opts.spacingMs;
     const fraud = i % 2 === 0;
+    const drift = opts.driftOnly && opts.driftOnly !== (fraud ? 'fraud-detector' : 'eta-regressor') ? 0 : (opts.drift ?? 0);
     const country = COUNTRIES[Math.floor(r() ** (1 + drift) * COUNTRIES.length)]!;
     if (fraud) {
       const amount = Math.exp(3 + normal(r) + drift);
@@ -58,6 +59,13 @@ export function makePredictions(opts: { count: number; startMs: number; spacingM
     }
   }
   return events;
+}
+
+/** A training set for `model`: undrifted predictions shaped as reference rows (POST /v1/models/{model}/reference). */
+export function makeReferenceRows(model: 'fraud-detector' | 'eta-regressor', count: number, seed: number) {
+  return makePredictions({ count: count * 2, startMs: 0, spacingMs: 0, seed })
+    .filter((e) => e.model === model)
+    .map((e) => ({ features: e.features, prediction: e.prediction, ...('score' in e ? { score: e.score } : {}), segments: e.segments }));
 }
 
 /** Pipeline runs over the last hours: `features-daily` succeeds, `training-weekly` fails in its last run. */

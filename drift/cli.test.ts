@@ -59,6 +59,27 @@ describe('mlobs drift', () => {
     expect((await mlobs('report', '--model', 'cli-model', '--from', iso(CUR), '--to', iso(CUR + DAY), '--format', 'html')).out).toMatch(/--format html needs --out FILE/);
   });
 
+  it('takes --from in the shared time syntax with --to defaulting to now, and names a bad --from before calling the stack', async () => {
+    const r = await mlobs('report', '--model', 'cli-model', '--from', 'now-7d', '--format', 'json');
+    expect(r.code, r.out).toBe(0);
+    const body = JSON.parse(r.out.slice(r.out.indexOf('{')));
+    expect(Date.parse(body.window.to) - Date.parse(body.window.from)).toBe(7 * DAY);
+    expect(body.window.rows).toBe(300);
+    const bad = await mlobs('report', '--model', 'cli-model', '--from', 'last week');
+    expect(bad.code).toBe(2);
+    expect(bad.out).toMatch(/--from: not a time: "last week" \(use ISO 8601/);
+  });
+
+  it('declares a reference window written relative to now, stored as the instants it meant, --to defaulting to now', async () => {
+    const before = Date.now();
+    const r = await mlobs('reference', '--model', 'cli-declared', '--from', 'now-7d');
+    expect(r.code, r.out).toBe(0);
+    const declared = JSON.parse(r.out.slice(r.out.indexOf('{'))).declared;
+    expect(declared.type).toBe('window');
+    expect(declared.to - declared.from).toBe(7 * DAY);
+    expect(declared.to).toBeGreaterThanOrEqual(before);
+  });
+
   it('exits with 2 and the server\'s message for a bad request', async () => {
     const r = await mlobs('report', '--model', 'cli-model', '--from', iso(CUR), '--to', iso(CUR + DAY), '--methods', 'magic');
     expect(r.code).toBe(2);

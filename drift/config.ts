@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { positiveDurationMs as durationMs, timestampMs } from '../core/schemas/common.js';
+import { windowError } from '../core/time.js';
 
 /** The drift methods a report can compute; see README.md "Methods". */
 export const DRIFT_METHODS = ['ks', 'wasserstein', 'psi', 'js', 'chi2'] as const;
@@ -106,9 +107,8 @@ export const driftConfigSchema = z
     c.models.forEach((m, i) => {
       if (seen.has(m.model)) ctx.addIssue({ code: 'custom', path: ['models', i, 'model'], message: `duplicate model ${m.model}` });
       seen.add(m.model);
-      if (m.reference?.type === 'window' && m.reference.from >= m.reference.to) {
-        ctx.addIssue({ code: 'custom', path: ['models', i, 'reference'], message: 'from must be before to' });
-      }
+      const reversed = m.reference?.type === 'window' ? windowError(m.reference.from, m.reference.to) : null;
+      if (reversed) ctx.addIssue({ code: 'custom', path: ['models', i, 'reference'], message: reversed });
     });
   });
 

@@ -142,7 +142,9 @@ describe('GET /v1/drift/report', () => {
 
   it.each([
     ['model=shop&to=1', 'parameter from is required'],
-    [`model=shop&from=yesterday&to=${CUR}`, 'parameter from: not a timestamp'],
+    [`model=shop&from=yesterday&to=${CUR}`, 'parameter from: not a time: "yesterday"'],
+    [`model=shop&from=now-1y${refParams}`, 'parameter from: not a time: "now-1y" (the offset needs a unit'],
+    [`model=shop&from=now&to=now-1h${refParams}`, 'parameter from must be before to'],
     [`model=shop&from=${CUR}&to=${CUR + DAY}&methods=ks,magic`, 'unknown method "magic"'],
     [`model=shop&from=${CUR}&to=${CUR + DAY}&reference_from=${REF}`, 'reference_from and reference_to go together'],
     [`model=shop&from=${CUR}&to=${CUR + DAY}&reference=rolling:soon`, 'reference=rolling:<duration> needs a positive duration'],
@@ -151,6 +153,18 @@ describe('GET /v1/drift/report', () => {
     const r = await get(query);
     expect(r.status).toBe(400);
     expect(r.body.error).toContain(message);
+  });
+
+  it('reads from and to in the shared time syntax, as /v1/cost does, with to defaulting to now', async () => {
+    const before = Date.now();
+    const relative = await get(`model=shop&from=now-1h&to=now${refParams}`);
+    expect(relative.status, JSON.stringify(relative.body)).toBe(200);
+    const open = await get(`model=shop&from=now-7d${refParams}`);
+    expect(open.status, JSON.stringify(open.body)).toBe(200);
+    expect(Date.parse(open.body.window.to)).toBeGreaterThanOrEqual(before);
+    expect(Date.parse(open.body.window.to) - Date.parse(open.body.window.from)).toBe(7 * DAY);
+    // The current day-4 window counted through relative times equals the same window by instants.
+    expect(open.body.window.rows).toBeGreaterThanOrEqual(N_CUR);
   });
 
   it('answers 409 when no reference is given, declared, configured or uploaded', async () => {

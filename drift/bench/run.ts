@@ -3,12 +3,13 @@
  * categorical features over 1,000,000 reference and 1,000,000 current predictions, timed through
  * the HTTP API of a real stack on the embedded engine, and beside it, in the same run, SciPy
  * computing the same statistics on NumPy arrays already in memory. Writes both times, their
- * ratio (target <= 0.25), the agreement of the numbers and Node's heap growth to bench/RESULTS.md.
+ * ratio (target <= 0.25), the agreement of the numbers and Node's heap growth to its section of
+ * bench/RESULTS.md (bench/results.ts).
  * ROWS=… changes the row count per side.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
@@ -19,6 +20,7 @@ import { startStack } from '../../app/stack.js';
 import { driftModule } from '../module.js';
 import type { DriftReport } from '../report/types.js';
 import { CATEGORICAL, exportSide, generateSide, NUMERIC } from './generate.js';
+import { machineLine, median, writeSection } from '../../bench/results.js';
 
 const ROWS = Number(process.env.ROWS ?? 1_000_000);
 const RUNS = 3;
@@ -26,7 +28,6 @@ const DAY = 86_400_000;
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const REF = Math.floor(Date.now() / DAY) * DAY - 3 * DAY;
 const CUR = REF + DAY;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const log = (msg: string) => console.error(`[bench:drift] ${msg}`);
 
 setFlagsFromString('--expose-gc');
@@ -128,9 +129,7 @@ async function main() {
     }
     const ratio = oursMs / scipyMs;
     const lines = [
-      `## bench:drift — ${new Date().toISOString().slice(0, 10)}`,
-      '',
-      `Machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, embedded engine (chdb), NumPy ${py.numpy}, SciPy ${py.scipy}; 1-minute load average ${loadavg()[0]!.toFixed(2)} at the end (the machine is shared).`,
+      machineLine(`embedded engine (chdb), NumPy ${py.numpy}, SciPy ${py.scipy}`),
       `Data: ${ROWS.toLocaleString('en-US')} reference and ${ROWS.toLocaleString('en-US')} current predictions of one model, ${NUMERIC.length} numerical features (10 full precision, 5 rounded to 0.01, 5 to 0.1) and ${CATEGORICAL.length} categorical ones (3–8 categories, one unseen in the reference), generated in the engine in ${genS.toFixed(0)} s (${parts!.n} active parts, not merged further).`,
       `Measured: \`GET /v1/drift/report\` with \`methods=ks,wasserstein,psi,js,chi2\` (every method on every applicable feature: KS, Wasserstein, PSI, JS on 20 numerical; chi-square, PSI, JS on 5 categorical) after a warm-up; SciPy: the same statistics with \`ks_2samp\`, \`wasserstein_distance\`/\`np.std\`, \`np.quantile\`+\`searchsorted\` bins, \`chi2_contingency\`, \`jensenshannon\`, on NumPy arrays already loaded (loading not timed). As the machine is shared, two rounds of ${RUNS} reports and one SciPy run each, interleaved; the best time of each side counts (medians beside).`,
       `Target: ratio ≤ 0.25 — **${ratio <= 0.25 ? 'met' : 'not met'}**.`,
@@ -153,13 +152,7 @@ async function main() {
       `Wasserstein is computed on a grid of 65,536 cells per feature at this size (exact below 100,000 values); SciPy's exact value lies inside the reported bounds for every feature: **${wBoundOk ? 'yes' : 'NO'}**.`,
       '',
     ];
-    const results = join(REPO, 'bench/RESULTS.md');
-    mkdirSync(join(REPO, 'bench'), { recursive: true });
-    const old = existsSync(results) ? readFileSync(results, 'utf8') : '';
-    // Keep the other benches' sections; replace this one.
-    const kept = old.replace(/## bench:drift[^\n]*\n[\s\S]*?(?=\n## |\s*$)/, '').trimEnd();
-    writeFileSync(results, (kept ? kept + '\n\n' : '') + lines.join('\n'));
-    console.log(lines.join('\n'));
+    writeSection('drift', lines.join('\n'));
   } finally {
     await stack.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -5,21 +5,22 @@ import { closeSync, createReadStream, openSync, readFileSync, readSync } from 'n
 import { createInterface } from 'node:readline';
 import { ConfigError } from '../../core/errors.js';
 import { parseFlags } from '../../cli/args.js';
+import { parseTime, parseWindow, TIME_SYNTAX } from '../../core/time.js';
 import { driftTable, qualityTable } from './format.js';
 import { writeDriftHtml } from '../html/collect.js';
 
-export const DRIFT_HELP = `mlobs drift report --model M --from T1 --to T2 [--reference upload|rolling:7d|T3/T4 | --reference-from T3 --reference-to T4]
+export const DRIFT_HELP = `mlobs drift report --model M --from T1 [--to T2] [--reference upload|rolling:7d|T3/T4 | --reference-from T3 --reference-to T4]
                    [--methods auto,ks,wasserstein,psi,js,chi2] [--segment NAME [--segment-value V]] [--format table|json|html --out FILE] [--url URL]
     drift of every feature (html: one self-contained page with charts, drift over time and quality), the prediction, the score and the label between the window and a reference
 mlobs drift reference --model M --file rows.ndjson|rows.json [--chunk-mb 4]
     upload a training set as the model's reference (JSON array or NDJSON of feature rows)
-mlobs drift reference --model M (--from T1 --to T2 | --rolling 7d | --upload)
+mlobs drift reference --model M (--from T1 [--to T2] | --rolling 7d | --upload)
     declare the model's reference: a stored window, the same window shifted back, or the upload
 mlobs drift reference --model M
     show the model's reference
-mlobs drift quality --model M --from T1 --to T2 [--segment NAME] [--format table|json] [--url URL]
+mlobs drift quality --model M --from T1 [--to T2] [--segment NAME] [--format table|json] [--url URL]
     accuracy, precision, recall, F1, ROC AUC or MAE, RMSE, MAPE once labels arrived
-Times are ISO 8601 or epoch milliseconds.`;
+T: ${TIME_SYNTAX.replace(/^use /, '')}; --to defaults to now.`;
 
 const urlOf = (v: string | undefined) => (v ?? process.env.MLOBS_URL ?? `http://127.0.0.1:${process.env.MLOBS_PORT ?? 8080}`).replace(/\/+$/, '');
 
@@ -44,6 +45,22 @@ function format(v: string | undefined, html = false): 'table' | 'json' | 'html' 
   throw new ConfigError(`--format must be table${html ? ', json or html' : ' or json'}, got ${JSON.stringify(v)}`);
 }
 
+/**
+ * --from/--to as the query's from/to: checked here with the shared parser so a typo is named as the
+ * flag, then sent as typed, so the stack resolves `now-1h` against its own clock. --to defaults to now.
+ */
+function windowQuery(values: { model?: string; from?: string; to?: string }): URLSearchParams {
+  const w = parseWindow({ from: values.from, to: values.to }, Date.now(), { names: ['--from', '--to'] });
+  if (!w.ok) throw new ConfigError(w.error);
+  return new URLSearchParams({ model: values.model!, from: values.from!, to: values.to ?? 'now' });
+}
+
+function checkTime(flag: string, v: string | undefined): void {
+  if (v === undefined) return;
+  const r = parseTime(v, Date.now(), flag);
+  if (!r.ok) throw new ConfigError(r.error);
+}
+
 function need(values: Record<string, unknown>, ...names: string[]): void {
   for (const n of names) if (values[n] === undefined) throw new ConfigError(`--${n} is required; see mlobs drift --help`);
 }
@@ -55,16 +72,19 @@ async function report(argv: string[]): Promise<void> {
     segment: { type: 'string' }, 'segment-value': { type: 'string' }, format: { type: 'string' }, url: { type: 'string' },
     out: { type: 'string' },
   });
-  need(values, 'model', 'from', 'to');
+  need(values, 'model', 'from');
   const fmt = format(values.format, true);
   if (fmt === 'html' && !values.out) throw new ConfigError('--format html needs --out FILE');
-  const q = new URLSearchParams({ model: values.model!, from: values.from!, to: values.to! });
+  const q = windowQuery(values);
   const interval = values.reference?.includes('/') ? values.reference.split('/') : null;
   if (interval) {
     if (interval.length !== 2) throw new ConfigError('--reference T3/T4 needs exactly one "/"');
+    interval.forEach((t, i) => checkTime(i ? '--reference (end)' : '--reference (start)', t));
     q.set('reference_from', interval[0]!);
     q.set('reference_to', interval[1]!);
   } else if (values.reference) q.set('reference', values.reference);
+  checkTime('--reference-from', values['reference-from']);
+  checkTime('--reference-to', values['reference-to']);
   if (values['reference-from']) q.set('reference_from', values['reference-from']);
   if (values['reference-to']) q.set('reference_to', values['reference-to']);
   if (values.methods) q.set('methods', values.methods);
@@ -81,9 +101,9 @@ async function report(argv: string[]): Promise<void> {
 
 async function quality(argv: string[]): Promise<void> {
   const { values } = parseFlags(argv, { model: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, segment: { type: 'string' }, format: { type: 'string' }, url: { type: 'string' } });
-  need(values, 'model', 'from', 'to');
+  need(values, 'model', 'from');
   const fmt = format(values.format);
-  const q = new URLSearchParams({ model: values.model!, from: values.from!, to: values.to! });
+  const q = windowQuery(values);
   if (values.segment) q.set('segment', values.segment);
   const body = await call(urlOf(values.url), `/v1/drift/quality?${q}`);
   console.log(fmt === 'json' ? JSON.stringify(body, null, 2) : qualityTable(body));
@@ -157,8 +177,10 @@ async function reference(argv: string[]): Promise<void> {
   }
   let spec: object | null = null;
   if (values.from !== undefined || values.to !== undefined) {
-    need(values, 'from', 'to');
-    spec = { type: 'window', from: values.from, to: values.to };
+    need(values, 'from');
+    const w = parseWindow({ from: values.from, to: values.to }, Date.now(), { names: ['--from', '--to'] });
+    if (!w.ok) throw new ConfigError(w.error);
+    spec = { type: 'window', from: values.from, to: values.to ?? 'now' };
   } else if (values.rolling) spec = { type: 'rolling', offset: values.rolling };
   else if (values.upload) spec = { type: 'upload' };
   const body = spec ? await call(url, path, { method: 'PUT', body: JSON.stringify(spec) }) : await call(url, path);

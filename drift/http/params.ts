@@ -1,7 +1,7 @@
 /** Query-string parsing for the drift endpoints: every bad parameter is a 400 naming it. */
 import { MlobsError } from '../../core/errors.js';
 import { parseDurationMs } from '../../core/duration.js';
-import { timestampMs } from '../../core/schemas/common.js';
+import { parseTime, parseWindow } from '../../core/time.js';
 import type { ReferenceSpec } from '../config.js';
 import { parseMethods, type MethodRequest } from '../report/choose.js';
 
@@ -23,25 +23,33 @@ export function required(q: Query, name: string): string {
   return v;
 }
 
-/** An instant as ISO 8601 or epoch milliseconds. */
-export function time(q: Query, name: string, need = true): number | undefined {
+/** One instant in the shared time syntax (core/time.ts), resolved against `now`. */
+export function time(q: Query, name: string, now: number, need = true): number | undefined {
   const v = need ? required(q, name) : str(q, name);
   if (v === undefined) return undefined;
-  const r = timestampMs.safeParse(v);
-  if (!r.success) throw badRequest(`parameter ${name}: ${r.error.issues[0]?.message}`);
-  return r.data;
+  const r = parseTime(v, now, name);
+  if (!r.ok) throw badRequest(`parameter ${r.error}`);
+  return r.ms;
+}
+
+/** The current window: from is required, to defaults to now. */
+export function windowParams(q: Query, now: number): { fromMs: number; toMs: number } {
+  const r = parseWindow({ from: str(q, 'from'), to: str(q, 'to') }, now);
+  if (!r.ok) throw badRequest(`parameter ${r.error}`);
+  return { fromMs: r.fromMs, toMs: r.toMs };
 }
 
 /** The reference a request asks for: reference_from/reference_to, or reference=upload|rolling:<duration>. */
-export function referenceParam(q: Query): ReferenceSpec | undefined {
-  const from = time(q, 'reference_from', false);
-  const to = time(q, 'reference_to', false);
+export function referenceParam(q: Query, now: number): ReferenceSpec | undefined {
+  const from = str(q, 'reference_from');
+  const to = str(q, 'reference_to');
   const kind = str(q, 'reference');
   if ((from === undefined) !== (to === undefined)) throw badRequest('reference_from and reference_to go together');
   if (from !== undefined && to !== undefined) {
     if (kind !== undefined && kind !== 'window') throw badRequest('reference_from/reference_to describe a window; drop reference=');
-    if (!(from < to)) throw badRequest('reference_from must be before reference_to');
-    return { type: 'window', from, to };
+    const r = parseWindow({ from, to }, now, { names: ['reference_from', 'reference_to'] });
+    if (!r.ok) throw badRequest(`parameter ${r.error}`);
+    return { type: 'window', from: r.fromMs, to: r.toMs };
   }
   if (kind === undefined) return undefined;
   if (kind === 'upload') return { type: 'upload' };

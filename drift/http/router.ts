@@ -18,7 +18,8 @@ import { driftReport } from '../report/report.js';
 import { modelQuality } from '../quality/quality.js';
 import { parseReferenceRow, type ReferenceRow } from '../reference/rows.js';
 import { activeUpload, declareReference, declaredReference, storeUploadChunk } from '../reference/store.js';
-import { badRequest, methodsParam, referenceParam, required, str, time } from './params.js';
+import { badRequest, methodsParam, referenceParam, required, str, windowParams } from './params.js';
+import { parseTime, windowError } from '../../core/time.js';
 
 export interface DriftHttpDeps {
   store: Store;
@@ -52,6 +53,18 @@ function segmentParams(q: Request['query']) {
   return value !== undefined ? { segment: { name: segment!, value } } : { segmentBy: segment };
 }
 
+/** A declared window's from/to in the shared time syntax, as epoch milliseconds; a bad one is a 400 naming it. */
+function resolveWindow(body: Record<string, unknown>, now: number): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...body, to: body.to ?? 'now' };
+  for (const k of ['from', 'to'] as const) {
+    if (out[k] === undefined) continue;
+    const r = parseTime(out[k], now, k);
+    if (!r.ok) throw badRequest(`invalid reference: ${r.error}`);
+    out[k] = r.ms;
+  }
+  return out;
+}
+
 /** The drift module's routes. */
 export function driftRouter(deps: DriftHttpDeps): Router {
   const { store, config, logger } = deps;
@@ -68,9 +81,10 @@ export function driftRouter(deps: DriftHttpDeps): Router {
     '/v1/drift/report',
     handle(async (req, res) => {
       const q = req.query;
+      const now = deps.now();
       const report = await driftReport(
         { store, config },
-        { model: modelParam(required(q, 'model')), fromMs: time(q, 'from')!, toMs: time(q, 'to')!, reference: referenceParam(q), methods: methodsParam(q), ...segmentParams(q) },
+        { model: modelParam(required(q, 'model')), ...windowParams(q, now), reference: referenceParam(q, now), methods: methodsParam(q), ...segmentParams(q) },
       );
       res.json(report);
     }),
@@ -83,7 +97,7 @@ export function driftRouter(deps: DriftHttpDeps): Router {
       const model = modelParam(required(q, 'model'));
       const segment = str(q, 'segment');
       if (segment !== undefined) modelParam(segment);
-      res.json(await modelQuality(store, config.models.find((m) => m.model === model), { model, fromMs: time(q, 'from')!, toMs: time(q, 'to')!, segmentBy: segment }));
+      res.json(await modelQuality(store, config.models.find((m) => m.model === model), { model, ...windowParams(q, deps.now()), segmentBy: segment }));
     }),
   );
 
@@ -128,9 +142,12 @@ export function driftRouter(deps: DriftHttpDeps): Router {
         if (e instanceof MlobsError) throw e;
         throw badRequest('body must be JSON such as {"type": "window", "from": "...", "to": "..."}');
       }
+      // A declared window may be written relative to now (from: now-7d); it is stored as the instants it meant, and to defaults to now.
+      if (body && typeof body === 'object' && (body as { type?: unknown }).type === 'window') body = resolveWindow(body as Record<string, unknown>, deps.now());
       const spec = referenceSpecSchema.safeParse(body);
       if (!spec.success) throw badRequest(`invalid reference: ${spec.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`);
-      if (spec.data.type === 'window' && !(spec.data.from < spec.data.to)) throw badRequest('from must be before to');
+      const reversed = spec.data.type === 'window' ? windowError(spec.data.from, spec.data.to) : null;
+      if (reversed) throw badRequest(reversed);
       if (spec.data.type === 'upload' && !(await activeUpload(store, model))) throw new MlobsError(`model ${model} has no complete upload to use`, { reason: 'no_reference', retryable: false });
       await declareReference(store, model, spec.data, deps.now());
       res.json({ model, declared: spec.data });

@@ -3,6 +3,7 @@
  * passes (drift/engine) and turns their summaries into per-feature results and a data-set verdict.
  */
 import { MlobsError } from '../../core/errors.js';
+import { windowError } from '../../core/time.js';
 import type { Store } from '../../storage/store.js';
 import type { DriftConfig, ReferenceSpec } from '../config.js';
 import { collect } from '../engine/collect.js';
@@ -64,7 +65,8 @@ async function segmentValues(store: Store, req: ReportRequest, name: string, lim
 export async function driftReport(deps: ReportDeps, req: ReportRequest): Promise<DriftReport> {
   const started = performance.now();
   const { store, config } = deps;
-  if (!(req.fromMs < req.toMs)) throw new MlobsError('from must be before to', { reason: 'bad_request', retryable: false });
+  const reversed = windowError(req.fromMs, req.toMs);
+  if (reversed) throw new MlobsError(reversed, { reason: 'bad_request', retryable: false });
   await assertKnownModel(store, req.model);
   const modelCfg = config.models.find((m) => m.model === req.model);
   const ref = await resolveReference(store, req.model, { fromMs: req.fromMs, toMs: req.toMs }, req.reference, modelCfg);
