@@ -18,7 +18,7 @@ import {
 } from './stats/index.js';
 import { driftReport } from './report/report.js';
 import type { DriftReport, FeatureReport, MethodResult } from './report/types.js';
-import { choices, day, normals, postAll, predictions } from './testing.js';
+import { choices, day, normals, postAll, predictions } from './testing/data.js';
 
 let s: Awaited<ReturnType<typeof testStack>>;
 const REF = day(1);

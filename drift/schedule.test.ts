@@ -5,7 +5,7 @@ import { silentLogger } from '../core/log.js';
 import { createDriftGauges } from './schedule/gauges.js';
 import { evaluateWindow, windowAt } from './schedule/scheduler.js';
 import { Registry } from 'prom-client';
-import { choices, normals, postAll } from './testing.js';
+import { choices, normals, postAll } from './testing/data.js';
 
 let s: Awaited<ReturnType<typeof testStack>>;
 const HOUR = 3_600_000;

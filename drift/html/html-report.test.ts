@@ -12,7 +12,7 @@ import { testStack } from '../../test/helpers/stack.js';
 import type { DriftReport, FeatureReport } from '../report/types.js';
 import { createDriftGauges } from '../schedule/gauges.js';
 import { evaluateWindow } from '../schedule/scheduler.js';
-import { DAY, day, postAll } from '../testing.js';
+import { DAY, day, postAll } from '../testing/data.js';
 import { collectDriftHtmlInput, writeDriftHtml } from './collect.js';
 import { renderDriftHtml } from './render.js';
 

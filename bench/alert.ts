@@ -12,10 +12,10 @@ import { silentLogger } from '../core/log.js';
 import { openStore } from '../storage/clickhouse.js';
 import { migrate } from '../storage/migrations.js';
 import { freePort, REPO, spawnMlobs, waitReady } from '../test/helpers/process.js';
-import { alertingConfigSchema } from './config.js';
-import { startReceiver } from './dispatch/test-receiver.js';
-import { AlertingEngine } from './engine.js';
-import { ALERTING_MIGRATIONS } from './migrations.js';
+import { alertingConfigSchema } from '../alerting/config.js';
+import { startReceiver } from '../alerting/testing/receiver.js';
+import { AlertingEngine } from '../alerting/engine.js';
+import { ALERTING_MIGRATIONS } from '../alerting/migrations.js';
 
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 5);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
