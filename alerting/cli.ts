@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { loadConfig } from '../core/config.js';
 import { ConfigError } from '../core/errors.js';
-import { parseFlags } from '../cli/args.js';
+import { parseFlags } from '../core/flags.js';
 import { crossCheck } from './config.js';
 import { prometheusRulesYaml } from './export/prometheus.js';
 

@@ -1,5 +1,5 @@
 import { ConfigError } from '../core/errors.js';
-import { parseFlags } from './args.js';
+import { parseFlags } from '../core/flags.js';
 
 /** `mlobs sql "SELECT …"`: runs a read-only query against a running stack through its HTTP API. */
 export async function sql(argv: string[]): Promise<void> {

@@ -1,5 +1,5 @@
 import { ConfigError, MlobsError } from '../core/errors.js';
-import { parseFlags } from '../cli/args.js';
+import { parseFlags } from '../core/flags.js';
 import { FORMATS, formatReport, type Format } from './format.js';
 import { GROUP_BYS } from './query.js';
 import type { CostReport } from './report.js';

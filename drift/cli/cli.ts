@@ -4,7 +4,7 @@
 import { closeSync, createReadStream, openSync, readFileSync, readSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { ConfigError } from '../../core/errors.js';
-import { parseFlags } from '../../cli/args.js';
+import { parseFlags } from '../../core/flags.js';
 import { driftTable, qualityTable } from './format.js';
 import { writeDriftHtml } from '../html/collect.js';
 
