@@ -9,10 +9,11 @@ import type { BackpressureError } from '../core/errors.js';
 import type { Bus } from '../bus/bus.js';
 import type { DeadLetterQueue } from '../bus/dead-letters.js';
 import type { Store } from '../storage/store.js';
-import { ingestHandler, sendError } from '../collector/http/ingest.js';
-import { decodeUtf8, readBody } from '../collector/http/body.js';
+import { ingestHandler } from '../collector/http/ingest.js';
+import { sendError } from '../http/errors.js';
+import { decodeUtf8, readBody } from '../http/body.js';
 import { publishExposition } from '../collector/gpu/ingest-exposition.js';
-import { bearerAuth } from './auth.js';
+import { bearerAuth } from '../http/auth.js';
 
 export interface ApiDeps {
   config: Config;

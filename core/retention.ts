@@ -18,3 +18,12 @@ export function oldestAcceptedMs(kind: EventKind, retention: Config['storage']['
   const key = RETENTION_KEY[kind];
   return key ? nowMs - retention[key] * DAY_MS : undefined;
 }
+
+/**
+ * Why an event at `tsMs` cannot be stored, or null when it can: the one retention check that every
+ * way in (JSON events, expositions, later protocols) applies before publishing.
+ */
+export function olderThanRetention(tsMs: number, oldestMs: number | undefined): string | null {
+  if (oldestMs === undefined || tsMs >= oldestMs) return null;
+  return `timestamp ${new Date(tsMs).toISOString()} is older than the retention of this kind (kept from ${new Date(oldestMs).toISOString()}); raise storage.retentionDays to backfill it`;
+}

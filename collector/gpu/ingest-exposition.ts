@@ -1,5 +1,6 @@
 import { MlobsError } from '../../core/errors.js';
 import { topicOf } from '../../core/schemas/kinds.js';
+import { olderThanRetention } from '../../core/retention.js';
 import type { Bus } from '../../bus/bus.js';
 import { parseExposition, ExpositionError } from './exposition.js';
 import { toGpuSamples } from './dcgm.js';
@@ -20,8 +21,8 @@ export async function publishExposition(
     throw e;
   }
   const all = toGpuSamples(families, { nowMs: opts.nowMs, source: opts.source });
-  // Samples older than the table's retention would be deleted by its TTL as soon as written.
-  const samples = opts.oldestMs === undefined ? all : all.filter((s) => s.tsMs >= opts.oldestMs!);
+  // Samples older than the table's retention would be deleted by its TTL as soon as written (the same check as every event's).
+  const samples = all.filter((s) => olderThanRetention(s.tsMs, opts.oldestMs) === null);
   // Key by GPU so that one GPU's samples stay ordered on one partition.
   await opts.bus.publish(
     topicOf('gpu_sample', opts.topicPrefix),
