@@ -7,7 +7,7 @@ import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { stringify } from 'yaml';
-import { validateConfig } from '../core/config.js';
+import { validateConfig } from '../app/config.js';
 import { silentLogger } from '../core/log.js';
 import { openStore } from '../storage/clickhouse.js';
 import { migrate } from '../storage/migrations.js';

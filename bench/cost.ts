@@ -5,7 +5,7 @@
 import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { validateConfig } from '../core/config.js';
+import { validateConfig } from '../app/config.js';
 import { silentLogger } from '../core/log.js';
 import { startStack } from '../app/stack.js';
 import { REPO } from '../test/helpers/process.js';

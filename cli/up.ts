@@ -1,4 +1,4 @@
-import { loadConfig, type Config } from '../core/config.js';
+import { loadConfig, type Config } from '../app/config.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { startStack, type Stack } from '../app/stack.js';
 import { parseFlags, portFlag } from '../core/flags.js';

@@ -122,7 +122,7 @@ describe('numerical features computed in ClickHouse', () => {
   });
 
   const gridReport = async (drift: object) => {
-    const config = { ...(await import('../core/config.js')).validateConfig({}).drift, exactBelowValues: 0, wassersteinCells: 256, ...drift };
+    const config = { ...(await import('../app/config.js')).validateConfig({}).drift, exactBelowValues: 0, wassersteinCells: 256, ...drift };
     return driftReport({ store: s.store, config }, { model: 'eq-large', fromMs: CUR, toMs: CUR + 86_400_000, reference: { type: 'window', from: REF, to: REF + 86_400_000 }, methods: ['ks', 'wasserstein'] });
   };
 

@@ -5,7 +5,7 @@ import { testStack } from '../../test/helpers/stack.js';
 import { alertingConfigSchema, type AlertingConfigInput } from '../config.js';
 import { AlertingEngine } from '../engine.js';
 import { MemorySignals } from '../signals.js';
-import { validateConfig } from '../../core/config.js';
+import { validateConfig } from '../../app/config.js';
 import { createDriftGauges } from '../../drift/schedule/gauges.js';
 import { evaluateWindow } from '../../drift/schedule/scheduler.js';
 import { choices, normals, postAll } from '../../drift/testing/data.js';

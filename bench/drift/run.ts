@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { validateConfig } from '../../core/config.js';
+import { validateConfig } from '../../app/config.js';
 import { silentLogger } from '../../core/log.js';
 import { startStack } from '../../app/stack.js';
 import { driftModule } from '../../drift/module.js';
