@@ -1,32 +1,12 @@
 import { Router, type Request, type Response } from 'express';
-import type { BackpressureError } from '../../core/errors.js';
 import { MlobsError } from '../../core/errors.js';
-import type { EventKind } from '../../core/schemas/kinds.js';
-import type { Logger } from '../../core/log.js';
-import type { Metrics } from '../../core/metrics.js';
-import type { Bus } from '../../bus/bus.js';
-import type { DeadLetterQueue } from '../../bus/dead-letters.js';
 import { decodeUtf8, readBody } from '../../http/body.js';
 import { sendError } from '../../http/errors.js';
 import { publishExposition } from '../gpu/ingest-exposition.js';
-import { ingestHandler } from './ingest.js';
-
-export interface IngestRoutesDeps {
-  bus: Bus;
-  deadLetters: DeadLetterQueue;
-  metrics: Metrics;
-  logger: Logger;
-  topicPrefix: string;
-  maxBodyBytes: number;
-  now: () => number;
-  /** Non-null when the path to storage is congested: answer 503 with this Retry-After. */
-  backpressure: (kind: EventKind) => BackpressureError | null;
-  /** The oldest event time the kind's table keeps (see core/retention.ts). */
-  oldestAcceptedMs: (kind: EventKind) => number | undefined;
-}
+import { ingestHandler, type IngestDeps } from './ingest.js';
 
 /** Every way in over HTTP: the three JSON event endpoints and the DCGM push endpoint. */
-export function ingestRoutes(deps: IngestRoutesDeps): Router {
+export function ingestRoutes(deps: IngestDeps): Router {
   const r = Router();
   r.post('/v1/predictions', ingestHandler('prediction', deps));
   r.post('/v1/labels', ingestHandler('label', deps));
@@ -36,7 +16,7 @@ export function ingestRoutes(deps: IngestRoutesDeps): Router {
 }
 
 /** POST /v1/gpu/metrics: a dcgm-exporter exposition pushed to us, stored exactly as a scrape of it would be. */
-function gpuPushHandler(deps: IngestRoutesDeps) {
+function gpuPushHandler(deps: IngestDeps) {
   return async (req: Request, res: Response) => {
     const receivedAtMs = deps.now();
     try {
