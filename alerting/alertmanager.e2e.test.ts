@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, feed, testStack } from '../test/helpers/stack.js';
-import { startAlertmanager } from './testing.js';
+import { startAlertmanager } from './testing/stack.js';
 
 // Minute-scale windows so that a breach and its recovery happen within the test: page when 2 % of a
 // 1-hour budget burns within 60 s (factor 1.2, threshold 12 % errors) and within 5 s.

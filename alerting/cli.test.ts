@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnMlobs } from '../test/helpers/process.js';
 import { eventually, testStack } from '../test/helpers/stack.js';
-import { findTool } from './testing.js';
+import { findTool } from './testing/stack.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mlobs-alert-cli-'));
 const slos = [{ name: 'web-availability', sli: { type: 'availability', model: 'web' }, objective: 0.99 }];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validateConfig } from '../core/config.js';
+import { validateConfig } from '../app/config.js';
 import { crossCheck } from './config.js';
 import { Silences } from './silences.js';
 

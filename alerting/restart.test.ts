@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, feed, testStack } from '../test/helpers/stack.js';
-import { startReceiver } from './dispatch/test-receiver.js';
+import { startReceiver } from './testing/receiver.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'mlobs-alert-restart-'));
 let hook: Awaited<ReturnType<typeof startReceiver>>;

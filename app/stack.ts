@@ -2,7 +2,6 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { trace } from '@opentelemetry/api';
-import type { Config } from '../core/config.js';
 import type { Logger } from '../core/log.js';
 import { createMetrics } from '../core/metrics.js';
 import { BackpressureError } from '../core/errors.js';
@@ -13,15 +12,17 @@ import { MemoryBus } from '../bus/memory-bus.js';
 import { KafkaBus } from '../bus/kafka-bus.js';
 import { DeadLetterQueue } from '../bus/dead-letters.js';
 import { openStore } from '../storage/clickhouse.js';
-import { migrate } from '../storage/migrations.js';
+import { migrate, MIGRATIONS } from '../storage/migrations.js';
 import { lockDataDir } from '../storage/lock.js';
 import type { Store } from '../storage/store.js';
+import { createHttpApp } from '../http/server.js';
+import type { Job, ModuleContext, StackModule } from '../plugin/module.js';
 import { Sink } from '../sink/sink.js';
 import { DcgmScraper } from '../collector/gpu/scraper.js';
-import { createApi } from '../api/server.js';
+import { ingestRoutes } from '../collector/http/routes.js';
+import type { Config } from './config.js';
+import { Lifecycle } from './lifecycle.js';
 import { MODULES } from './modules.js';
-import type { ModuleContext, StackModule } from './module.js';
-import { MIGRATIONS } from '../storage/migrations.js';
 
 export interface Stack {
   url: string;
@@ -30,6 +31,8 @@ export interface Stack {
   bus: Bus;
   registry: Registry;
   sinks: Sink[];
+  /** The jobs this process runs, by module, in start order. */
+  jobs: { module: string; name: string; scope: Job['scope'] }[];
   /** Resolves once every sink has committed everything published so far (or the timeout passed). */
   drain(timeoutMs?: number): Promise<boolean>;
   stop(): Promise<void>;
@@ -38,23 +41,20 @@ export interface Stack {
 export interface StackDeps {
   logger: Logger;
   now?: () => number;
-  /** Feature modules to run; defaults to all of them. */
-  modules?: StackModule[];
+  /** Feature modules to run; defaults to all of them (app/modules.ts). */
+  modules?: readonly StackModule<any, string>[];
 }
 
-/** The composition root: builds storage, bus, sinks, collectors and the API from one validated config. */
+/** The composition root: builds storage, bus, sinks, collectors, the feature modules and the HTTP edge from one validated config. */
 export async function startStack(config: Config, deps: StackDeps): Promise<Stack> {
   const { logger } = deps;
   const now = deps.now ?? Date.now;
-  const cleanup: (() => Promise<unknown> | unknown)[] = [];
-  const undo = async () => {
-    for (const f of cleanup.reverse()) await Promise.resolve().then(f).catch(() => {});
-  };
+  const modules = deps.modules ?? MODULES;
+  const life = new Lifecycle(logger);
   try {
-    if (!config.storage.url) cleanup.push(lockDataDir(config.storage.dataDir));
+    if (!config.storage.url) life.add('data dir lock', lockDataDir(config.storage.dataDir));
     const store = await openStore({ ...config.storage, database: config.storage.database });
-    cleanup.push(() => store.close());
-    const modules = deps.modules ?? MODULES;
+    life.add('storage', () => store.close());
     const applied = await migrate(store, config.storage.retentionDays, [...MIGRATIONS, ...modules.flatMap((m) => m.migrations ?? [])]);
     if (applied.length) logger.info('applied migrations', { ids: applied });
 
@@ -66,9 +66,8 @@ export async function startStack(config: Config, deps: StackDeps): Promise<Stack
     const bus: Bus = config.kafka.brokers.length
       ? new KafkaBus({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, numPartitions: config.kafka.numPartitions, logger })
       : new MemoryBus({ maxBufferedMessages: config.bus.maxBufferedMessages, now });
-    cleanup.push(() => bus.close());
-    const topics = EVENT_KIND_NAMES.map((k) => topicOf(k, config.kafka.topicPrefix));
-    await bus.ensureTopics(topics);
+    life.add('bus', () => bus.close());
+    await bus.ensureTopics(EVENT_KIND_NAMES.map((k) => topicOf(k, config.kafka.topicPrefix)));
     const deadLetters = new DeadLetterQueue(bus, topicOf('dead_letter', config.kafka.topicPrefix), metrics);
 
     const oldest = (kind: EventKind) => oldestAcceptedMs(kind, config.storage.retentionDays, now());
@@ -81,14 +80,43 @@ export async function startStack(config: Config, deps: StackDeps): Promise<Stack
     );
     for (const s of sinks) {
       await s.start();
-      cleanup.push(() => s.stop());
+      life.add(`sink ${s.opts.kind}`, () => s.stop());
     }
     const sinkOf = new Map(sinks.map((s) => [s.opts.kind, s]));
     metrics.setLagSource(() => Object.fromEntries(sinks.map((s) => [s.opts.kind, s.lag()])));
+    const drain = async (timeoutMs = 30_000) => {
+      const until = Date.now() + timeoutMs;
+      while (Date.now() < until) {
+        if (sinks.every((s) => s.lag() === 0)) return true;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return false;
+    };
+    // Stops after every input is closed and before the sinks: the in-process bus empties into storage.
+    if (bus.kind === 'memory') life.add('drain the in-process bus', () => drain(10_000));
 
-    const scraper = new DcgmScraper({ ...config.collectors.dcgm, topicPrefix: config.kafka.topicPrefix }, { bus, metrics, logger, now, tracer });
+    // Each module gets its own validated section and builds its routes and jobs once.
+    const routes = [];
+    const jobs: Stack['jobs'] = [];
+    const started: { module: string; job: Job }[] = [];
+    for (const m of modules) {
+      const ctx: ModuleContext = { config, moduleConfig: (config as Record<string, unknown>)[m.name], store, registry, logger, now };
+      const parts = (await m.setup?.(ctx)) ?? {};
+      if (parts.close) life.add(`module ${m.name}`, parts.close);
+      if (parts.routes) routes.push(parts.routes);
+      for (const job of parts.jobs ?? []) started.push({ module: m.name, job });
+    }
+
+    const scraper = new DcgmScraper({ ...config.collectors.dcgm, topicPrefix: config.kafka.topicPrefix }, { bus, deadLetters, metrics, logger, now, tracer });
     scraper.start();
-    cleanup.push(() => scraper.stop());
+    life.add('dcgm scraper', () => scraper.stop());
+
+    // One process is the whole fleet here, so it runs the fleet-wide jobs as well as its own.
+    for (const { module, job } of started) {
+      const stop = await job.start();
+      life.add(`job ${job.name}`, stop);
+      jobs.push({ module, name: job.name, scope: job.scope });
+    }
 
     // With a durable bus, ingest keeps accepting while storage is down until the backlog passes the
     // same bound the in-process bus has; the in-process bus enforces its bound on publish.
@@ -105,53 +133,23 @@ export async function startStack(config: Config, deps: StackDeps): Promise<Stack
       for (const s of sinks) if (s.degraded) problems.push(`sink ${s.opts.kind} failing to insert`);
       return problems;
     };
-
-    const ctx: ModuleContext = { config, store, registry, logger, now };
-    for (const m of modules) {
-      if (m.start) cleanup.push(await m.start(ctx));
-    }
-    const routers = modules.flatMap((m) => (m.router ? [m.router(ctx)] : []));
-    const app = createApi({ config, store, bus, deadLetters, registry, metrics, logger, now, backpressure, readiness, routers, oldestAcceptedMs: oldest });
+    const ingest = ingestRoutes({ bus, deadLetters, metrics, logger, now, backpressure, oldestAcceptedMs: oldest, topicPrefix: config.kafka.topicPrefix, maxBodyBytes: config.server.maxBodyBytes });
+    const app = createHttpApp({ authToken: config.server.authToken, registry, readiness, routes: [ingest, ...routes] });
     const server: Server = await new Promise((resolve, reject) => {
       const srv = app.listen(config.server.port, config.server.host, () => resolve(srv));
       srv.once('error', reject);
     });
     server.keepAliveTimeout = 65_000;
-    cleanup.push(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+    // Stops first: no new input while the rest winds down.
+    life.add('http server', () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
     const port = (server.address() as AddressInfo).port;
     const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
     const url = `http://${host}:${port}`;
     logger.info('mlobs is up', { url, storage: store.mode === 'embedded' ? `embedded (${config.storage.dataDir})` : config.storage.url, bus: bus.kind });
 
-    const drain = async (timeoutMs = 30_000) => {
-      const until = Date.now() + timeoutMs;
-      while (Date.now() < until) {
-        if (sinks.every((s) => s.lag() === 0)) return true;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      return false;
-    };
-    let stopped = false;
-    return {
-      url,
-      port,
-      store,
-      bus,
-      registry,
-      sinks,
-      drain,
-      stop: async () => {
-        if (stopped) return;
-        stopped = true;
-        // Stop taking input first, then let the in-process bus empty into storage before closing.
-        await cleanup.pop()!();
-        await scraper.stop();
-        if (bus.kind === 'memory') await drain(10_000);
-        await undo();
-      },
-    };
+    return { url, port, store, bus, registry, sinks, jobs, drain, stop: () => life.stop() };
   } catch (e) {
-    await undo();
+    await life.stop();
     throw e;
   }
 }

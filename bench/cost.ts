@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { validateConfig } from '../core/config.js';
+import { validateConfig } from '../app/config.js';
 import { silentLogger } from '../core/log.js';
 import { startStack } from '../app/stack.js';
 import { queryUsage } from '../cost/store.js';

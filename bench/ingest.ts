@@ -9,7 +9,7 @@ import { openStore } from '../storage/clickhouse.js';
 import { migrate } from '../storage/migrations.js';
 import { predictionRow } from '../storage/rows.js';
 import { predictionEvent } from '../core/schemas/events.js';
-import { validateConfig } from '../core/config.js';
+import { validateConfig } from '../app/config.js';
 import { freePort, spawnMlobs, waitReady, REPO } from '../test/helpers/process.js';
 import { machineLine, writeSection } from './results.js';
 

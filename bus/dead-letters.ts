@@ -44,5 +44,7 @@ export function toEvent(d: DeadLetter): DeadLetterEvent {
     }
   }
   if (payload.length > MAX_PAYLOAD) payload = payload.slice(0, MAX_PAYLOAD) + `…[truncated, ${payload.length} chars]`;
-  return { id: d.id ?? randomUUID(), kind: d.kind, source: d.source, reason: d.reason, error: d.error.slice(0, 4096), payload, received_at: d.receivedAtMs };
+  // What was refused may hold lone surrogates (in its text, or quoted in the error): the engine
+  // would refuse the dead letter too, so they become U+FFFD here, the one lossy step, and only in text.
+  return { id: d.id ?? randomUUID(), kind: d.kind, source: d.source.toWellFormed(), reason: d.reason, error: d.error.slice(0, 4096).toWellFormed(), payload: payload.toWellFormed(), received_at: d.receivedAtMs };
 }

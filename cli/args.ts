@@ -1,6 +1,4 @@
-import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
-import { ConfigError } from '../core/errors.js';
-
+/** The flags every command that runs the stack takes (up, demo). */
 export const STACK_FLAGS = {
   config: { type: 'string' },
   port: { type: 'string' },
@@ -8,18 +6,3 @@ export const STACK_FLAGS = {
   host: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
-
-/** Parses flags strictly: an unknown flag is an error naming it. */
-export function parseFlags<T extends ParseArgsOptionsConfig>(argv: string[], options: T) {
-  try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true as const });
-  } catch (e) {
-    throw new ConfigError((e as Error).message);
-  }
-}
-
-export function portFlag(v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v) || Number(v) > 65535) throw new ConfigError(`--port must be an integer 0-65535, got ${JSON.stringify(v)}`);
-  return Number(v);
-}

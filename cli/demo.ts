@@ -1,12 +1,13 @@
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../core/config.js';
+import { loadConfig } from '../app/config.js';
 import { parseDurationMs } from '../core/duration.js';
 import { ConfigError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import { startStack } from '../app/stack.js';
 import { startFakeDcgm } from '../demo/fake-dcgm.js';
 import { makePipelineRuns, makePredictions, makeReferenceRows, post } from '../demo/traffic.js';
-import { STACK_FLAGS, parseFlags, portFlag } from './args.js';
+import { parseFlags, portFlag } from '../core/flags.js';
+import { STACK_FLAGS } from './args.js';
 import { stopOnSignals } from './up.js';
 
 /** The config the demo runs with unless --config is given: SLOs, rules, a drift schedule and prices. */

@@ -1,7 +1,8 @@
-import { loadConfig, type Config } from '../core/config.js';
+import { loadConfig, type Config } from '../app/config.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { startStack, type Stack } from '../app/stack.js';
-import { STACK_FLAGS, parseFlags, portFlag } from './args.js';
+import { parseFlags, portFlag } from '../core/flags.js';
+import { STACK_FLAGS } from './args.js';
 
 export const UP_HELP = `mlobs up [--config FILE] [--port N] [--data-dir DIR] [--host ADDR]
 

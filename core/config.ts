@@ -4,9 +4,6 @@ import { z } from 'zod';
 import { durationMs } from './schemas/common.js';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from './errors.js';
-import { driftConfigSchema } from '../drift/config.js';
-import { costConfigSchema } from '../cost/config.js';
-import { alertingConfigSchema } from '../alerting/config.js';
 
 
 // TTLs are DateTime arithmetic, which ends in 2106: a longer retention would wrap around and
@@ -25,8 +22,11 @@ const pipelineSchema = z
   })
   .strict();
 
-export const configSchema = z
-  .object({
+/**
+ * The stack's own settings; feature modules add their sections (app/config.ts assembles the full
+ * schema from the module list), so nothing here knows a feature.
+ */
+export const baseConfigShape = {
     server: z
       .object({
         host: z.string().default('127.0.0.1'),
@@ -97,12 +97,12 @@ export const configSchema = z
       .strict()
       .prefault({}),
     pipelines: z.array(pipelineSchema).default([]),
-    cost: costConfigSchema.prefault({}),
-    alerting: alertingConfigSchema.prefault({}),
-    drift: driftConfigSchema.prefault({}),
-  })
-  .strict()
-  .superRefine((c, ctx) => {
+};
+
+type BaseShapeOutput = z.infer<z.ZodObject<typeof baseConfigShape>>;
+
+/** Checks across keys of the base sections; the assembled schema runs it too. */
+export function refineBaseConfig(c: BaseShapeOutput, ctx: z.RefinementCtx): void {
     if (c.collectors.dcgm.scrapeTimeoutMs > c.collectors.dcgm.scrapeIntervalMs) {
       ctx.addIssue({ code: 'custom', path: ['collectors', 'dcgm', 'scrapeTimeoutMs'], message: 'must not exceed scrapeIntervalMs' });
     }
@@ -111,15 +111,18 @@ export const configSchema = z
       if (names.has(p.name)) ctx.addIssue({ code: 'custom', path: ['pipelines', i, 'name'], message: `duplicate pipeline ${p.name}` });
       names.add(p.name);
     });
-  });
+}
 
-export type Config = z.infer<typeof configSchema>;
-export type ConfigInput = z.input<typeof configSchema>;
+export const baseConfigSchema = z.object(baseConfigShape).strict().superRefine(refineBaseConfig);
 
-/** Validates a raw config object; throws ConfigError naming every bad key. */
-export function validateConfig(raw: unknown, origin = 'config'): Config {
-  const r = configSchema.safeParse(raw ?? {});
-  if (r.success) return r.data;
+/** The settings every part of the stack sees; a feature module sees its own section besides. */
+export type BaseConfig = z.infer<typeof baseConfigSchema>;
+export type BaseConfigInput = z.input<typeof baseConfigSchema>;
+
+/** Validates a raw config object against `schema` (the base one by default); throws ConfigError naming every bad key. */
+export function validateConfig<S extends z.ZodType = typeof baseConfigSchema>(raw: unknown, origin = 'config', schema?: S): z.infer<S> {
+  const r = (schema ?? baseConfigSchema).safeParse(raw ?? {});
+  if (r.success) return r.data as z.infer<S>;
   const lines = r.error.issues.map((i) => {
     const keys = (i as { keys?: string[] }).keys;
     const path = [...i.path, ...(keys && keys.length === 1 ? keys : [])].join('.');
@@ -135,7 +138,7 @@ export interface ConfigSources {
 }
 
 /** Merges defaults < YAML file < environment < command-line flags, then validates once. */
-export function loadConfig(src: ConfigSources = {}): Config {
+export function loadConfig<S extends z.ZodType<BaseConfig> = typeof baseConfigSchema>(src: ConfigSources = {}, schema?: S): z.infer<S> {
   let raw: Record<string, any> = {};
   if (src.file) {
     let text: string;
@@ -177,13 +180,13 @@ export function loadConfig(src: ConfigSources = {}): Config {
   if (src.flags?.port !== undefined) set(['server', 'port'], src.flags.port);
   if (src.flags?.host !== undefined) set(['server', 'host'], src.flags.host);
   if (src.flags?.dataDir !== undefined) set(['storage', 'dataDir'], src.flags.dataDir);
-  const config = validateConfig(raw, src.file ? `config (${src.file})` : 'config');
+  const config = validateConfig(raw, src.file ? `config (${src.file})` : 'config', schema ?? baseConfigSchema) as BaseConfig;
   if (!isLoopback(config.server.host) && !config.server.authToken) {
     throw new ConfigError(
       `server.host is ${config.server.host}, which is reachable from other machines: set server.authToken (or MLOBS_AUTH_TOKEN) so that ingest and SQL require a bearer token`,
     );
   }
-  return config;
+  return config as z.infer<S>;
 }
 
 /** True for addresses only this machine can reach. */

@@ -6,10 +6,10 @@ import { cost } from './cli.js';
 import { parseCostQuery, type GroupBy } from './query.js';
 import type { CostReport } from './report.js';
 import { validateCostConfig } from './service.js';
-import { pureReport } from './pure-report.js';
+import { pureReport } from './testing/pure-report.js';
 import type { GpuReading } from './usage.js';
-import { EXPECTED_BY_TEAM, EXPECTED_COST_BY, EXPECTED_TOTAL, EXPECTED_UNOBSERVED_HOURS, FLEET_COST_CONFIG, HOUR, T0, fleetReadings, toExposition } from './fleet.fixture.js';
-import { FIXTURE_RETENTION } from './fleet.fixture.js';
+import { EXPECTED_BY_TEAM, EXPECTED_COST_BY, EXPECTED_TOTAL, EXPECTED_UNOBSERVED_HOURS, FLEET_COST_CONFIG, HOUR, T0, fleetReadings, toExposition } from './testdata/fleet.js';
+import { FIXTURE_RETENTION } from './testdata/fleet.js';
 
 let s: Awaited<ReturnType<typeof testStack>>;
 const FROM = '2026-11-20T00:00:00Z';

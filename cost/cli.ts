@@ -1,5 +1,5 @@
 import { ConfigError, MlobsError } from '../core/errors.js';
-import { parseFlags } from '../cli/args.js';
+import { parseFlags } from '../core/flags.js';
 import { FORMATS, formatReport, type Format } from './format.js';
 import { DEFAULT_WINDOW_MS, GROUP_BYS } from './query.js';
 import { parseWindow, TIME_SYNTAX } from '../core/time.js';

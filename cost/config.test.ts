@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validateConfig } from '../core/config.js';
+import { validateConfig } from '../app/config.js';
 import { validateCostConfig } from './service.js';
 
 const H100 = 'NVIDIA H100 80GB HBM3';

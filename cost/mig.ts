@@ -17,7 +17,5 @@ export function gpuShare(profile: string, modelName: string): number | null {
   return n >= 1 && n <= slices ? n / slices : null;
 }
 
-/** The same rule in ClickHouse SQL over columns gpu_i_profile and model_name (NULL when unreadable). */
-export const GPU_SHARE_SQL = `if(gpu_i_profile = '', 1.,
-  if(toUInt8OrZero(extract(gpu_i_profile, '([0-9]+)g[.]')) BETWEEN 1 AND if(match(model_name, '(?i)A30'), 4, 7),
-     toUInt8OrZero(extract(gpu_i_profile, '([0-9]+)g[.]')) / if(match(model_name, '(?i)A30'), 4, 7), NULL))`;
+/** The same rule in ClickHouse SQL, declared where dashboards read it too. */
+export { GPU_SHARE_SQL } from '../core/contracts/gpu-share.js';

@@ -1,15 +1,30 @@
-import type { StackModule } from '../app/module.js';
+import { defineModule } from '../plugin/module.js';
+import { cost } from './cli.js';
+import { costConfigSchema } from './config.js';
 import { costRouter } from './router.js';
 import { CostService } from './service.js';
 import { COST_MIGRATIONS } from './sql.js';
 
 /** GPU cost: utilisation tables and views (migrations 100-199), prices synced at start, GET /v1/cost. */
-export const costModule: StackModule = {
+export const costModule = defineModule({
   name: 'cost',
+  configSchema: costConfigSchema,
   migrations: COST_MIGRATIONS,
-  start: async (ctx) => {
-    await new CostService(ctx.config.cost, { store: ctx.store, now: ctx.now }).syncPrices();
-    return async () => {};
+  commands: [{ name: 'cost', summary: 'GPU-hours, cost and idle cost by team, namespace, pod, model, node or GPU model (mlobs cost --help)', run: (argv) => cost(argv) }],
+  setup: (ctx) => {
+    const service = new CostService(ctx.moduleConfig, { store: ctx.store, now: ctx.now });
+    return {
+      routes: costRouter(service, ctx.logger),
+      jobs: [
+        {
+          name: 'cost.price-sync',
+          scope: 'fleet',
+          start: async () => {
+            await service.syncPrices();
+            return async () => {};
+          },
+        },
+      ],
+    };
   },
-  router: (ctx) => costRouter(new CostService(ctx.config.cost, { store: ctx.store, now: ctx.now }), ctx.logger),
-};
+});

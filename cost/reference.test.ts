@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { validateCostConfig } from './service.js';
-import { pureReport } from './pure-report.js';
+import { pureReport } from './testing/pure-report.js';
 import type { CostReport } from './report.js';
 import type { GpuReading } from './usage.js';
 import { parseCostQuery, type GroupBy } from './query.js';
-import { EXPECTED_BY_TEAM, EXPECTED_COST_BY, EXPECTED_TOTAL, EXPECTED_UNOBSERVED_HOURS, FLEET_COST_CONFIG, HOUR, T0, fleetReadings } from './fleet.fixture.js';
+import { EXPECTED_BY_TEAM, EXPECTED_COST_BY, EXPECTED_TOTAL, EXPECTED_UNOBSERVED_HOURS, FLEET_COST_CONFIG, HOUR, T0, fleetReadings } from './testdata/fleet.js';
 
 const config = validateCostConfig(FLEET_COST_CONFIG);
 const NOW = T0 + 24 * HOUR;

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { Logger } from '../core/log.js';
-import { sendError } from '../collector/http/ingest.js';
+import { sendError } from '../http/errors.js';
 import { CostDataError } from './report.js';
 import type { CostService } from './service.js';
 

@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateConfig } from '../core/config.js';
+import { validateConfig } from '../app/config.js';
 import { openStore } from '../storage/clickhouse.js';
 import { MIGRATIONS, migrate } from '../storage/migrations.js';
 import type { Store } from '../storage/store.js';

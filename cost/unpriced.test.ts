@@ -2,8 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testStack } from '../test/helpers/stack.js';
 import { cost } from './cli.js';
-import { FLEET_COST_CONFIG, H100, fleetReadings, toExposition } from './fleet.fixture.js';
-import { FIXTURE_RETENTION } from './fleet.fixture.js';
+import { FLEET_COST_CONFIG, H100, fleetReadings, toExposition } from './testdata/fleet.js';
+import { FIXTURE_RETENTION } from './testdata/fleet.js';
 
 let s: Awaited<ReturnType<typeof testStack>>;
 beforeAll(async () => {

@@ -8,7 +8,7 @@ import { buildDashboards } from './build.js';
 import { writeGrafanaDir } from './write.js';
 import { pushDashboards } from './push.js';
 import { mlobsDashboard, clickhouseVar, tsPanel } from './grafana/kit.js';
-import { expandQuery } from './proof/macros.js';
+import { expandQuery } from './testing/macros.js';
 import { UIDS } from './defs/uids.js';
 
 const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));

@@ -1,5 +1,5 @@
 import { ConfigError } from '../core/errors.js';
-import { parseFlags } from '../cli/args.js';
+import { parseFlags } from '../core/flags.js';
 import { buildDashboards } from './build.js';
 import { pushDashboards } from './push.js';
 import { writeGrafanaDir } from './write.js';

@@ -3,10 +3,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { testStack } from '../test/helpers/stack.js';
 import { buildDashboards } from './build.js';
-import { expandQuery, type QueryContext, type VarValue } from './proof/macros.js';
-import { columnProblem } from './proof/requirements.js';
-import { promMetrics, promTargets, sqlTargets, tablesOf } from './proof/targets.js';
-import { PROOF_CONFIG, seedDemo } from './proof/seed.js';
+import { expandQuery, type QueryContext, type VarValue } from './testing/macros.js';
+import { columnProblem } from './testing/requirements.js';
+import { promMetrics, promTargets, sqlTargets, tablesOf } from './testing/targets.js';
+import { PROOF_CONFIG, seedDemo } from './testing/seed.js';
 
 const now = Date.now();
 const stack = await testStack(PROOF_CONFIG);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnMlobs } from '../test/helpers/process.js';
 import { testStack } from '../test/helpers/stack.js';
-import { DAY, day, normals, postAll, predictions } from './testing.js';
+import { DAY, day, normals, postAll, predictions } from './testing/data.js';
 
 let s: Awaited<ReturnType<typeof testStack>>;
 const dir = mkdtempSync(join(tmpdir(), 'mlobs-drift-cli-'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validateConfig } from '../core/config.js';
+import { validateConfig } from '../app/config.js';
 
 describe('drift config', () => {
   it('has working defaults', () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { P_VALUE_METHODS as CONTRACT_P_VALUE_METHODS } from '../core/contracts/drift-results.js';
 import { positiveDurationMs as durationMs, timestampMs } from '../core/schemas/common.js';
 import { windowError } from '../core/time.js';
 
@@ -6,7 +7,7 @@ import { windowError } from '../core/time.js';
 export const DRIFT_METHODS = ['ks', 'wasserstein', 'psi', 'js', 'chi2'] as const;
 export type DriftMethod = (typeof DRIFT_METHODS)[number];
 /** Methods whose decision is a p-value below the threshold (the others: a distance at or above it). */
-export const P_VALUE_METHODS: ReadonlySet<DriftMethod> = new Set(['ks', 'chi2']);
+export const P_VALUE_METHODS = CONTRACT_P_VALUE_METHODS as ReadonlySet<DriftMethod | string>;
 
 // A number is a fixed threshold; 'learned' derives it from chunks of the reference (NannyML style).
 const threshold = z.union([z.number().positive().finite(), z.literal('learned')]);

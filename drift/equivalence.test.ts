@@ -18,7 +18,7 @@ import {
 } from './stats/index.js';
 import { driftReport } from './report/report.js';
 import type { DriftReport, FeatureReport, MethodResult } from './report/types.js';
-import { choices, day, normals, postAll, predictions } from './testing.js';
+import { choices, day, normals, postAll, predictions } from './testing/data.js';
 
 let s: Awaited<ReturnType<typeof testStack>>;
 const REF = day(1);
@@ -122,7 +122,7 @@ describe('numerical features computed in ClickHouse', () => {
   });
 
   const gridReport = async (drift: object) => {
-    const config = { ...(await import('../core/config.js')).validateConfig({}).drift, exactBelowValues: 0, wassersteinCells: 256, ...drift };
+    const config = { ...(await import('../app/config.js')).validateConfig({}).drift, exactBelowValues: 0, wassersteinCells: 256, ...drift };
     return driftReport({ store: s.store, config }, { model: 'eq-large', fromMs: CUR, toMs: CUR + 86_400_000, reference: { type: 'window', from: REF, to: REF + 86_400_000 }, methods: ['ks', 'wasserstein'] });
   };
 

@@ -1,27 +1,39 @@
-import type { StackModule } from '../app/module.js';
+import { errorMessage } from '../core/errors.js';
+import { defineModule } from '../plugin/module.js';
+import type { Store } from '../storage/store.js';
+import { drift } from './cli/cli.js';
+import { driftConfigSchema } from './config.js';
+import { TMP_PREFIX } from './engine/collect.js';
 import { driftRouter } from './http/router.js';
 import { DRIFT_MIGRATIONS } from './migrations.js';
 import { createDriftGauges } from './schedule/gauges.js';
 import { startScheduler } from './schedule/scheduler.js';
 import type { SignalSink } from './signals.js';
-import type { Store } from '../storage/store.js';
-import { errorMessage } from '../core/errors.js';
-import { TMP_PREFIX } from './engine/collect.js';
 
 /**
  * The drift module: reference storage, reports, model quality, scheduled evaluation. Alerting
  * reads the scheduled results from `drift_results`; pass `signals` to also publish in-process.
  */
-export function createDriftModule(opts: { signals?: SignalSink } = {}): StackModule {
-  return {
+export function createDriftModule(opts: { signals?: SignalSink } = {}) {
+  return defineModule({
     name: 'drift',
+    configSchema: driftConfigSchema,
     migrations: DRIFT_MIGRATIONS,
-    router: (ctx) => driftRouter({ store: ctx.store, config: ctx.config.drift, logger: ctx.logger, now: ctx.now, maxBodyBytes: ctx.config.server.maxBodyBytes }),
-    start: async (ctx) => {
-      await dropLeftovers(ctx.store).catch((e) => ctx.logger.warn('could not drop leftover drift tables', { error: errorMessage(e) }));
-      return startScheduler({ store: ctx.store, config: ctx.config.drift, logger: ctx.logger, now: ctx.now, gauges: createDriftGauges(ctx.registry), signals: opts.signals });
-    },
-  };
+    commands: [{ name: 'drift', summary: 'drift reports, references and model quality (mlobs drift --help)', run: (argv) => drift(argv) }],
+    setup: (ctx) => ({
+      routes: driftRouter({ store: ctx.store, config: ctx.moduleConfig, logger: ctx.logger, now: ctx.now, maxBodyBytes: ctx.config.server.maxBodyBytes }),
+      jobs: [
+        {
+          name: 'drift.schedule',
+          scope: 'fleet',
+          start: async () => {
+            await dropLeftovers(ctx.store).catch((e) => ctx.logger.warn('could not drop leftover drift tables', { error: errorMessage(e) }));
+            return startScheduler({ store: ctx.store, config: ctx.moduleConfig, logger: ctx.logger, now: ctx.now, gauges: createDriftGauges(ctx.registry), signals: opts.signals });
+          },
+        },
+      ],
+    }),
+  });
 }
 
 /** Drops report tables left by a crash; an hour old at least, so another process's running report keeps its own. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testStack } from '../test/helpers/stack.js';
-import { choices, DAY, day, normals, postAll } from './testing.js';
+import { choices, DAY, day, normals, postAll } from './testing/data.js';
 
 let s: Awaited<ReturnType<typeof testStack>>;
 const T = day(5);

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testStack } from '../test/helpers/stack.js';
-import { validateConfig } from '../core/config.js';
+import { validateConfig } from '../app/config.js';
 import { countCategories, psiCategorical } from './stats/index.js';
 import { driftReport } from './report/report.js';
 import type { DriftReport, FeatureReport } from './report/types.js';
-import { choices, DAY, day, normals, postAll, predictions } from './testing.js';
+import { choices, DAY, day, normals, postAll, predictions } from './testing/data.js';
 
 let s: Awaited<ReturnType<typeof testStack>>;
 const REF = day(3);

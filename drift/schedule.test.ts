@@ -5,7 +5,7 @@ import { silentLogger } from '../core/log.js';
 import { createDriftGauges } from './schedule/gauges.js';
 import { evaluateWindow, windowAt } from './schedule/scheduler.js';
 import { Registry } from 'prom-client';
-import { choices, normals, postAll } from './testing.js';
+import { choices, normals, postAll } from './testing/data.js';
 
 let s: Awaited<ReturnType<typeof testStack>>;
 const HOUR = 3_600_000;
@@ -72,7 +72,7 @@ describe('scheduled drift evaluation', () => {
 
   it('hands the same signals to an in-process alerting sink when one is wired', async () => {
     const signals = new MemorySignals();
-    const config = (await import('../core/config.js')).validateConfig({ drift: { models: [{ model: 'sched', reference: { type: 'rolling', offset: '1h' } }] } }).drift;
+    const config = (await import('../app/config.js')).validateConfig({ drift: { models: [{ model: 'sched', reference: { type: 'rolling', offset: '1h' } }] } }).drift;
     const model = config.models[0]!;
     const window = windowAt({ every: 1000, window: HOUR, segments: [] }, Date.now());
     await evaluateWindow({ store: s.store, config, logger: silentLogger, now: Date.now, gauges: createDriftGauges(new Registry()), signals }, model, window);

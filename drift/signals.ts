@@ -1,11 +1,11 @@
 /**
- * Drift signals for the alerting module, in its own interface (alerting/signals.ts): one Signal
+ * Drift signals for the alerting module, in the declared interface core/contracts/signals.ts: one Signal
  * per (model, feature, method) of an unsegmented report, the missingness signal as method
  * `missing`, and the data-set verdict as feature `@dataset`, method `share`. These are exactly the
  * rows the scheduler writes to `drift_results`, which alerting reads on its own; publishing
  * in-process is only for a sink given to createDriftModule({ signals }).
  */
-import type { Signal, SignalSink } from '../alerting/signals.js';
+import type { Signal, SignalSink } from '../core/contracts/signals.js';
 import type { DriftReport } from './report/types.js';
 
 export type { Signal, SignalSink };

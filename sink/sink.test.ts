@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MlobsError } from '../core/errors.js';
 import { silentLogger } from '../core/log.js';
 import { createMetrics } from '../core/metrics.js';
-import { validateConfig } from '../core/config.js';
+import { validateConfig } from '../app/config.js';
 import { MemoryBus } from '../bus/memory-bus.js';
 import { DeadLetterQueue } from '../bus/dead-letters.js';
 import { openStore } from '../storage/clickhouse.js';

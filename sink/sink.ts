@@ -7,7 +7,7 @@ import type { Bus, BusMessage, Consumption } from '../bus/bus.js';
 import { toEvent, type DeadLetterQueue } from '../bus/dead-letters.js';
 import type { Store } from '../storage/store.js';
 import { ROW_BUILDERS } from '../storage/rows.js';
-import { decodeEvent } from './decode.js';
+import { decodeStage, insertStage, messageId, rowStage, tokenFor, type Rejected } from './stages.js';
 
 export interface SinkOptions {
   kind: EventKind;
@@ -103,82 +103,52 @@ export class Sink {
 
   private async handleBatch(batch: BusMessage[]): Promise<void> {
     const { kind } = this.opts;
-    const rows: object[] = [];
-    const rowMessages: BusMessage[] = [];
-    const oldestMs = this.deps.oldestAcceptedMs?.();
-    const dead = [];
-    for (const m of batch) {
-      const d = m.validated !== undefined ? { ok: true as const, event: m.validated } : decodeEvent(kind, m.value, { oldestMs });
-      if (!d.ok) {
-        dead.push({ m, reason: d.reason, error: d.error });
-        continue;
-      }
-      rows.push(ROW_BUILDERS[kind](d.event, { receivedAtMs: m.timestampMs, id: messageId(m) }));
-      rowMessages.push(m);
+    const decoded = decodeStage(kind, batch, this.deps.oldestAcceptedMs?.());
+    if (decoded.rejected.length) await this.keepDead(decoded.rejected);
+    const { rows, messages } = rowStage(kind, decoded.events);
+    const poison = await insertStage((r, token) => this.insert(r, token), rows, messages, tokenFor(batch));
+    if (poison.length) {
+      this.deps.logger.warn('storage rejected events; kept as dead letters', { kind, count: poison.length, error: poison[0]!.error });
+      await this.keepDead(poison);
     }
-    if (dead.length) await this.keepDead(dead.map((x) => ({ ...x, source: `bus:${m2topic(x.m)}` })));
-    if (rows.length) await this.insert(rows, rowMessages, tokenFor(batch));
   }
 
-  private async insert(rows: object[], messages: BusMessage[], token: string): Promise<void> {
-    const { store, metrics, logger } = this.deps;
+  /** One insert attempt, measured and traced; a retryable failure marks the sink degraded. */
+  private async insert(rows: object[], token: string): Promise<void> {
+    const { store, metrics } = this.deps;
     const { kind } = this.opts;
-    const table = EVENT_KINDS[kind].table;
     await this.tracer.startActiveSpan('mlobs.sink.insert', { attributes: { 'mlobs.kind': kind, 'mlobs.rows': rows.length } }, async (span) => {
       const end = metrics.sinkInsertSeconds.startTimer({ kind });
       try {
-        await store.insert(table, rows, { dedupToken: token });
+        await store.insert(EVENT_KINDS[kind].table, rows, { dedupToken: token });
         end();
         this.failingSince = null;
         metrics.sinkRows.inc({ kind }, rows.length);
         metrics.sinkBatchRows.observe({ kind }, rows.length);
-        span.end();
       } catch (e) {
         const err = e instanceof MlobsError ? e : new MlobsError(errorMessage(e), { reason: 'unknown', retryable: true, cause: e });
         metrics.sinkInsertFailures.inc({ kind, reason: err.reason });
         span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
+        if (err.retryable) this.failingSince ??= this.now();
+        throw err;
+      } finally {
         span.end();
-        if (err.retryable) {
-          this.failingSince ??= this.now();
-          throw err;
-        }
-        // The engine refused the data itself: find the offending rows by halving, store the rest.
-        if (rows.length === 1) {
-          logger.warn('storage rejected an event; kept as dead letter', { kind, error: err.message });
-          await this.keepDead([{ m: messages[0]!, reason: 'rejected_by_storage', error: err.message, source: `bus:${m2topic(messages[0]!)}` }]);
-          return;
-        }
-        const mid = rows.length >> 1;
-        await this.insert(rows.slice(0, mid), messages.slice(0, mid), `${token}.a`);
-        await this.insert(rows.slice(mid), messages.slice(mid), `${token}.b`);
       }
     });
   }
 
-  private async keepDead(items: { m: BusMessage; reason: string; error: string; source: string }[]): Promise<void> {
+  /** Dead-letter stage: rejected messages are kept with their payload and reason. */
+  private async keepDead(items: Rejected[]): Promise<void> {
     const { kind } = this.opts;
+    const letters = items.map((x) => ({ source: `bus:${x.message.topic}`, reason: x.reason, error: x.error, payload: x.message.value, id: messageId(x.message), receivedAtMs: x.message.timestampMs }));
     if (kind === 'dead_letter') {
       // A malformed message on the dead-letter topic itself is stored directly, not re-queued in a loop.
-      const rows = items.map((x) => ROW_BUILDERS.dead_letter(toEvent({ kind: 'unknown', source: x.source, reason: x.reason, error: x.error, payload: x.m.value, id: messageId(x.m), receivedAtMs: x.m.timestampMs }), { receivedAtMs: x.m.timestampMs, id: messageId(x.m) }));
+      const rows = letters.map((d) => ROW_BUILDERS.dead_letter(toEvent({ kind: 'unknown', ...d }), { receivedAtMs: d.receivedAtMs, id: d.id }));
       await this.deps.store.insert(EVENT_KINDS.dead_letter.table, rows);
       for (const x of items) this.deps.metrics.deadLetters.inc({ kind: 'unknown', reason: x.reason });
       return;
     }
-    await this.deps.deadLetters.keep(items.map((x) => ({ kind, source: x.source, reason: x.reason, error: x.error, payload: x.m.value, id: messageId(x.m), receivedAtMs: x.m.timestampMs })));
+    await this.deps.deadLetters.keep(letters.map((d) => ({ kind, ...d })));
   }
 }
 
-const m2topic = (m: BusMessage) => m.topic;
-
-/** A message's identity on the bus, stable across redelivery. */
-export function messageId(m: BusMessage): string {
-  return `${m.topic}/${m.partition}/${m.offset}`;
-}
-
-// The same batch retried in-process gets the same token, so an insert that succeeded but whose
-// acknowledgement was lost is not stored twice.
-function tokenFor(batch: BusMessage[]): string {
-  const first = batch[0]!;
-  const last = batch[batch.length - 1]!;
-  return `${first.topic}-${first.partition}-${first.offset}-${last.offset}`.replace(/[^A-Za-z0-9:._-]/g, '_');
-}

@@ -1,24 +1,39 @@
 import { MlobsError, errorMessage } from '../core/errors.js';
 
-// Engine error codes that mean "the data or the statement is wrong": retrying cannot help.
-const PERMANENT_TYPES = new Set([
-  'SYNTAX_ERROR', 'UNKNOWN_TABLE', 'UNKNOWN_IDENTIFIER', 'UNKNOWN_FUNCTION', 'TYPE_MISMATCH', 'ILLEGAL_TYPE_OF_ARGUMENT',
-  'CANNOT_PARSE_INPUT_ASSERTION_FAILED', 'CANNOT_PARSE_TEXT', 'CANNOT_PARSE_DATETIME', 'INCORRECT_DATA', 'READONLY',
-  'UNKNOWN_SETTING', 'QUERY_IS_PROHIBITED', 'ACCESS_DENIED', 'NUMBER_OF_ARGUMENTS_DOESNT_MATCH', 'BAD_ARGUMENTS',
-  'UNKNOWN_DATABASE', 'NOT_IMPLEMENTED', 'UNKNOWN_QUERY_PARAMETER', 'BAD_QUERY_PARAMETER', 'TOO_MANY_ROWS_OR_BYTES',
-  'TIMEOUT_EXCEEDED', 'ILLEGAL_COLUMN', 'NO_COMMON_TYPE', 'CANNOT_CONVERT_TYPE', 'CANNOT_PARSE_NUMBER', 'UNKNOWN_FORMAT',
+// The engine answered, and it will answer the same again: only these engine errors are worth a
+// retry (load, limits of the moment, a replica or Keeper away); every other engine error means the
+// statement or the data is wrong. An error the engine did not give (a refused or reset connection,
+// a timeout) is a transport fault, and retryable.
+const TRANSIENT_TYPES = new Set([
+  'MEMORY_LIMIT_EXCEEDED', 'TOO_MANY_SIMULTANEOUS_QUERIES', 'TOO_MANY_PARTS', 'NOT_ENOUGH_SPACE', 'TABLE_IS_READ_ONLY',
+  'TIMEOUT_EXCEEDED_WHILE_WAITING_FOR_LOCK', 'DEADLOCK_AVOIDED', 'ABORTED', 'QUERY_WAS_CANCELLED', 'NETWORK_ERROR', 'SOCKET_TIMEOUT',
+  'ALL_CONNECTION_TRIES_FAILED', 'ALL_REPLICAS_ARE_STALE', 'NO_ZOOKEEPER', 'KEEPER_EXCEPTION', 'UNEXPECTED_ZOOKEEPER_ERROR',
+  'REPLICA_IS_NOT_IN_QUORUM', 'TOO_FEW_LIVE_REPLICAS', 'UNFINISHED', 'SESSION_IS_LOCKED', 'CANNOT_ALLOCATE_MEMORY',
+  'TOO_MANY_SIMULTANEOUS_QUERIES_FOR_USER', 'SERVER_OVERLOADED', 'TABLE_IS_DROPPED', 'DISTRIBUTED_TOO_MANY_PENDING_BYTES',
 ]);
+// The same by number, for answers that carry only "Code: N." in their text.
+const TRANSIENT_CODES = new Set([173, 202, 209, 210, 225, 236, 241, 242, 243, 252, 279, 285, 341, 373, 394, 473, 999]);
 
-/** Wraps an engine or transport failure as an MlobsError: engine-rejected statements are permanent, transport faults retryable. */
+/** The engine's error name and number when the engine itself answered, else null. */
+function engineError(e: unknown): { type: string | null; code: number } | null {
+  const type = (e as { type?: unknown }).type;
+  const code = (e as { code?: unknown }).code;
+  if (typeof type === 'string' && type !== '' && /^\d+$/.test(String(code ?? ''))) return { type, code: Number(code) };
+  const m = /\bCode: (\d+)\b/.exec(errorMessage(e));
+  return m ? { type: typeof type === 'string' ? type : null, code: Number(m[1]) } : null;
+}
+
+/** Wraps an engine or transport failure as an MlobsError: statements the engine refused are permanent; load and transport faults retryable. */
 export function classifyClickHouseError(e: unknown, context: string): MlobsError {
   if (e instanceof MlobsError) return e;
-  const type = (e as { type?: string }).type;
-  const code = (e as { code?: string }).code;
   const msg = `${context}: ${errorMessage(e)}`;
-  if (type && PERMANENT_TYPES.has(type)) return new MlobsError(msg, { reason: type.toLowerCase(), retryable: false, cause: e });
-  if (/Syntax error|Cannot parse|Multi-statements|readonly mode|Unknown (table|identifier|setting|function)|Missing columns|Type mismatch|Illegal type|UNKNOWN_|Substitution/i.test(errorMessage(e))) {
-    return new MlobsError(msg, { reason: type ? type.toLowerCase() : 'rejected_by_engine', retryable: false, cause: e });
+  const engine = engineError(e);
+  if (engine) {
+    const transient = engine.type ? TRANSIENT_TYPES.has(engine.type) : TRANSIENT_CODES.has(engine.code);
+    const reason = engine.type ? engine.type.toLowerCase() : `engine_code_${engine.code}`;
+    return new MlobsError(msg, { reason, retryable: transient, cause: e });
   }
-  const transport = code && /^E[A-Z]+/.test(code) ? code.toLowerCase() : 'storage_unavailable';
+  const code = (e as { code?: string }).code;
+  const transport = typeof code === 'string' && /^E[A-Z]+/.test(code) ? code.toLowerCase() : 'storage_unavailable';
   return new MlobsError(msg, { reason: transport, retryable: true, cause: e });
 }

@@ -1,11 +1,11 @@
-import type { Config } from '../core/config.js';
+import type { BaseConfig } from '../core/config.js';
 import type { Store } from './store.js';
 
 /** One schema change; its statements must be idempotent so that a half-applied migration can be re-run. */
 export interface Migration {
   id: number;
   name: string;
-  statements: (db: string, retention: Config['storage']['retentionDays']) => string[];
+  statements: (db: string, retention: BaseConfig['storage']['retentionDays']) => string[];
 }
 
 // ReplacingMergeTree keyed by each event's identity makes storage idempotent: a batch that Kafka
@@ -114,7 +114,7 @@ export const MIGRATIONS: Migration[] = [
 ];
 
 /** Applies every migration not yet recorded, in order; safe to run at every start and concurrently re-run after a crash. */
-export async function migrate(store: Store, retention: Config['storage']['retentionDays'], migrations: Migration[] = MIGRATIONS): Promise<number[]> {
+export async function migrate(store: Store, retention: BaseConfig['storage']['retentionDays'], migrations: Migration[] = MIGRATIONS): Promise<number[]> {
   const db = store.database;
   await store.command(
     `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations (id UInt32, name String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)) ENGINE = ReplacingMergeTree ORDER BY id`,

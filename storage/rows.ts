@@ -1,5 +1,6 @@
 import type { DeadLetterEvent, GpuSampleEvent, LabelEvent, PipelineEvent, PredictionEvent } from '../core/schemas/events.js';
 import type { EventKind } from '../core/schemas/kinds.js';
+import type { EventOf } from '../core/schemas/validate.js';
 
 // DateTime64(3) parses decimal seconds exactly; epoch-ms integers would be read as seconds.
 const dt = (ms: number) => (ms / 1000).toFixed(3);
@@ -80,10 +81,15 @@ export function deadLetterRow(e: DeadLetterEvent) {
 }
 
 /** Row builders per kind; `id` is a stable identity of the message (e.g. topic/partition/offset) for kinds without their own. */
-export const ROW_BUILDERS: { [K in EventKind]: (e: any, ctx: { receivedAtMs: number; id: string }) => object } = {
+export const ROW_BUILDERS: { [K in EventKind]: (e: EventOf<K>, ctx: { receivedAtMs: number; id: string }) => object } = {
   prediction: (e, c) => predictionRow(e, c.receivedAtMs),
   label: (e, c) => labelRow(e, c.receivedAtMs),
   pipeline_event: (e, c) => pipelineEventRow(e, c.receivedAtMs, c.id),
   gpu_sample: (e) => gpuSampleRow(e),
   dead_letter: (e) => deadLetterRow(e),
 };
+
+/** The row of a validated event of `kind`: the event's type follows its kind from schema to row. */
+export function buildRow<K extends EventKind>(kind: K, e: EventOf<K>, ctx: { receivedAtMs: number; id: string }): object {
+  return (ROW_BUILDERS[kind] as (e: EventOf<K>, ctx: { receivedAtMs: number; id: string }) => object)(e, ctx);
+}

@@ -10,7 +10,7 @@ import { notifierFor } from '../notifiers/index.js';
 import { Silences } from '../silences.js';
 import { Dispatcher, type NflogEntry } from './dispatcher.js';
 import { compileRoute } from './route.js';
-import { startReceiver } from './test-receiver.js';
+import { startReceiver } from '../testing/receiver.js';
 
 const receivers: Awaited<ReturnType<typeof startReceiver>>[] = [];
 afterEach(async () => {

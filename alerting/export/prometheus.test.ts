@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { alertingConfigSchema } from '../config.js';
-import { findTool } from '../testing.js';
+import { findTool } from '../testing/stack.js';
 import { prometheusRules, prometheusRulesYaml, promDuration } from './prometheus.js';
 
 const GOLDEN = fileURLToPath(new URL('./testdata/rules.golden.yaml', import.meta.url));

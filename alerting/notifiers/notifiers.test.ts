@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprint } from '../fingerprint.js';
 import type { Alert } from '../lifecycle.js';
-import { startReceiver } from '../dispatch/test-receiver.js';
+import { startReceiver } from '../testing/receiver.js';
 import { AlertmanagerNotifier } from './alertmanager.js';
 import { PagerDutyNotifier } from './pagerduty.js';
 import { SlackNotifier } from './slack.js';

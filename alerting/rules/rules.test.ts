@@ -5,10 +5,10 @@ import { testStack } from '../../test/helpers/stack.js';
 import { alertingConfigSchema, type AlertingConfigInput } from '../config.js';
 import { AlertingEngine } from '../engine.js';
 import { MemorySignals } from '../signals.js';
-import { validateConfig } from '../../core/config.js';
+import { validateConfig } from '../../app/config.js';
 import { createDriftGauges } from '../../drift/schedule/gauges.js';
 import { evaluateWindow } from '../../drift/schedule/scheduler.js';
-import { choices, normals, postAll } from '../../drift/testing.js';
+import { choices, normals, postAll } from '../../drift/testing/data.js';
 
 const M = 60_000;
 const T = Date.now() - 3 * 3_600_000; // within every retention; the engines below run on injected time

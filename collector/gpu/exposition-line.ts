@@ -3,7 +3,19 @@
 
 import { ExpositionError } from './exposition-error.js';
 import { parseFloatToken, parseTimestampToken } from './exposition-number.js';
-import type { Sample } from './exposition.js';
+
+/** One sample line. `raw` is the value exactly as written, because Number() rounds integers above 2^53. */
+export interface Sample {
+  /** Series name as written, so histogram/summary series keep their `_bucket`/`_sum`/`_count` suffix. */
+  name: string;
+  /** Unescaped label values; a null-prototype object (so '__proto__' is an ordinary label). */
+  labels: Record<string, string>;
+  value: number;
+  raw: string;
+  /** Epoch milliseconds when the line carried a timestamp; absent otherwise. */
+  timestampMs?: number;
+}
+
 
 const TAB = 9;
 const SPACE = 32;

@@ -12,17 +12,8 @@ export { ExpositionError, type ExpositionErrorReason } from './exposition-error.
 /** The metric types a `# TYPE` line may declare; families without one are 'untyped'. */
 export type MetricType = 'counter' | 'gauge' | 'histogram' | 'summary' | 'untyped';
 
-/** One sample line. `raw` is the value exactly as written, because Number() rounds integers above 2^53. */
-export interface Sample {
-  /** Series name as written, so histogram/summary series keep their `_bucket`/`_sum`/`_count` suffix. */
-  name: string;
-  /** Unescaped label values; a null-prototype object (so '__proto__' is an ordinary label). */
-  labels: Record<string, string>;
-  value: number;
-  raw: string;
-  /** Epoch milliseconds when the line carried a timestamp; absent otherwise. */
-  timestampMs?: number;
-}
+export type { Sample } from './exposition-line.js';
+import type { Sample } from './exposition-line.js';
 
 /** All samples attributed to one metric name, with its HELP text ('' when absent) and TYPE. */
 export interface MetricFamily {

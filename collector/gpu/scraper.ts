@@ -3,6 +3,7 @@ import { MlobsError, errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import type { Metrics } from '../../core/metrics.js';
 import type { Bus } from '../../bus/bus.js';
+import type { DeadLetterQueue } from '../../bus/dead-letters.js';
 import { publishExposition } from './ingest-exposition.js';
 
 // A DCGM exposition is tens of kilobytes per node; a target answering far more is misconfigured,
@@ -35,6 +36,8 @@ export interface ScraperOptions {
 
 export interface ScraperDeps {
   bus: Bus;
+  /** Where samples that break the schema go (an over-long label, say). */
+  deadLetters: DeadLetterQueue;
   metrics: Metrics;
   logger: Logger;
   now: () => number;
@@ -94,7 +97,7 @@ export class DcgmScraper {
           const timeout = (e as Error).name === 'TimeoutError';
           throw new MlobsError(`${timeout ? 'timed out' : 'failed'} scraping ${target}: ${errorMessage(e)}`, { reason: timeout ? 'timeout' : 'connection_failed', retryable: true, cause: e });
         }
-        const { published: n } = await publishExposition(text, { bus: this.deps.bus, topicPrefix: this.opts.topicPrefix, nowMs, source: target });
+        const { published: n } = await publishExposition(text, { bus: this.deps.bus, deadLetters: this.deps.deadLetters, topicPrefix: this.opts.topicPrefix, nowMs, source: target });
         metrics.scrapes.inc({ target, outcome: 'success' });
         metrics.scrapeUp.set({ target }, 1);
         metrics.scrapeSamples.set({ target }, n);

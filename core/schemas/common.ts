@@ -27,8 +27,18 @@ export const name = (what: string, max = 128) =>
     .max(max, `${what} longer than ${max} characters`)
     .regex(/^[A-Za-z0-9_][A-Za-z0-9_.:\/-]*$/, `${what} may hold only letters, digits and _ . : / - (and must not start with a symbol)`);
 
+// A lone UTF-16 surrogate (JSON's "\ud800" escape) has no UTF-8 form: the engine refuses the row.
+// Refused here, it is a dead letter that says why, rather than a row the insert bisects away.
+const WELL_FORMED = 'holds a lone UTF-16 surrogate (an unpaired \\uD800-\\uDFFF escape), which has no UTF-8 form';
+
+/** Text the engine can store: UTF-16 without lone surrogates. */
+export const wellFormed = (s: string) => s.isWellFormed();
+
 /** Free text with a hard length bound, so one event cannot blow up a batch. */
-export const text = (max: number) => z.string().max(max, `longer than ${max} characters`);
+export const text = (max: number) => z.string().max(max, `longer than ${max} characters`).refine(wellFormed, WELL_FORMED);
+
+/** An identifier of bounded length (prediction, run and event ids). */
+export const id = (max = 256) => z.string().min(1).max(max).refine(wellFormed, WELL_FORMED);
 
 // zod 4's number() already refuses NaN and ±Infinity.
 export const finiteNumber = z.number();

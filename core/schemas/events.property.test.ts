@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { predictionEvent } from './events.js';
-import { validateEvent } from '../../sink/decode.js';
+import { validateEvent } from './validate.js';
 
 const nameArb = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_.:-]{0,20}$/);
 const validPrediction = fc.record({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { finiteNumber, name, text, timestampMs } from './common.js';
+import { finiteNumber, id, name, text, timestampMs, wellFormed } from './common.js';
 
 const MAX_FEATURES = 2000;
 const MAX_STRING = 4096;
@@ -32,6 +32,7 @@ export const featureMap = z
       if (v === null || t === 'boolean' || (t === 'number' && Number.isFinite(v))) continue;
       if (t === 'string') {
         if (v.length > MAX_STRING) ctx.addIssue({ code: 'custom', path: [k], message: `longer than ${MAX_STRING} characters` });
+        else if (!wellFormed(v)) ctx.addIssue({ code: 'custom', path: [k], message: 'holds a lone UTF-16 surrogate, which has no UTF-8 form' });
         continue;
       }
       ctx.addIssue({ code: 'custom', path: [k], message: 'feature value must be a finite number, a string, a boolean or null' });
@@ -44,7 +45,7 @@ export const predictionEvent = z
   .object({
     model: name('model'),
     model_version: text(128).default(''),
-    prediction_id: z.string().min(1).max(256),
+    prediction_id: id(),
     timestamp: timestampMs,
     features,
     prediction: z.union([finiteNumber, text(MAX_STRING), z.boolean()]),
@@ -60,7 +61,7 @@ export type PredictionEvent = z.infer<typeof predictionEvent>;
 export const labelEvent = z
   .object({
     model: name('model'),
-    prediction_id: z.string().min(1).max(256),
+    prediction_id: id(),
     timestamp: timestampMs,
     label: z.union([finiteNumber, text(MAX_STRING), z.boolean()]),
   })
@@ -71,9 +72,9 @@ export type LabelEvent = z.infer<typeof labelEvent>;
 export const pipelineEvent = z
   .object({
     // Producers that retry should send a stable event_id so that a resend is stored once.
-    event_id: z.string().min(1).max(256).optional(),
+    event_id: id().optional(),
     pipeline: name('pipeline'),
-    run_id: z.string().min(1).max(256),
+    run_id: id(),
     task: text(256).default(''),
     status: z.enum(['started', 'succeeded', 'failed', 'skipped']),
     timestamp: timestampMs,

@@ -1,7 +1,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { randomUUID } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
-import { readBody } from '../../collector/http/body.js';
+import { readBody } from '../../http/body.js';
 import { refusal } from './settings.js';
 import type { ReadOnlyEngine } from './engine.js';
 

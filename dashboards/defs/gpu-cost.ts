@@ -1,6 +1,6 @@
 import * as dash from '@grafana/grafana-foundation-sdk/dashboard';
 import * as common from '@grafana/grafana-foundation-sdk/common';
-import { GPU_SHARE_SQL } from '../../cost/mig.js';
+import { GPU_SHARE_SQL } from '../../core/contracts/gpu-share.js';
 import { barPanel, clickhouseVar, inVar, linkTo, mlobsDashboard, row, sqlVar, statPanel, steps, tablePanel, tsPanel } from '../grafana/kit.js';
 import { UIDS } from './uids.js';
 

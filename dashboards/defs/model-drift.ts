@@ -1,7 +1,7 @@
 import * as dash from '@grafana/grafana-foundation-sdk/dashboard';
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import { barPanel, clickhouseVar, heatmapPanel, linkTo, mlobsDashboard, row, sqlVar, steps, stepsUp, tablePanel, tsPanel } from '../grafana/kit.js';
-import { P_VALUE_METHODS } from '../../drift/config.js';
+import { P_VALUE_METHODS } from '../../core/contracts/drift-results.js';
 import { distributionSql } from './distribution.js';
 import { UIDS } from './uids.js';
 

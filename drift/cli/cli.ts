@@ -4,8 +4,9 @@
 import { closeSync, createReadStream, openSync, readFileSync, readSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { ConfigError } from '../../core/errors.js';
-import { parseFlags } from '../../cli/args.js';
+import { parseFlags } from '../../core/flags.js';
 import { parseTime, parseWindow, TIME_SYNTAX } from '../../core/time.js';
+import { StackClient, stackUrl } from '../../http/client.js';
 import { driftTable, qualityTable } from './format.js';
 import { writeDriftHtml } from '../html/collect.js';
 
@@ -21,24 +22,6 @@ mlobs drift reference --model M
 mlobs drift quality --model M --from T1 [--to T2] [--segment NAME] [--format table|json] [--url URL]
     accuracy, precision, recall, F1, ROC AUC or MAE, RMSE, MAPE once labels arrived
 T: ${TIME_SYNTAX.replace(/^use /, '')}; --to defaults to now.`;
-
-const urlOf = (v: string | undefined) => (v ?? process.env.MLOBS_URL ?? `http://127.0.0.1:${process.env.MLOBS_PORT ?? 8080}`).replace(/\/+$/, '');
-
-async function call(url: string, path: string, init: RequestInit & { contentType?: string } = {}): Promise<any> {
-  const token = process.env.MLOBS_AUTH_TOKEN;
-  let res: Response;
-  try {
-    res = await fetch(url + path, { ...init, headers: { 'content-type': init.contentType ?? 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) } });
-  } catch (e) {
-    throw new ConfigError(`cannot reach mlobs at ${url}: ${(e as Error).message} (is \`mlobs up\` running? use --url)`);
-  }
-  const body = (await res.json().catch(() => ({}))) as any;
-  if (!res.ok) {
-    const rejected = Array.isArray(body.rejected) ? '\n' + body.rejected.map((r: any) => `  row ${r.index}: ${r.error}`).join('\n') : '';
-    throw new ConfigError(`${init.method ?? 'GET'} ${path} failed (${res.status}): ${body.error ?? res.statusText}${rejected}`);
-  }
-  return body;
-}
 
 function format(v: string | undefined, html = false): 'table' | 'json' | 'html' {
   if (v === undefined || v === 'table' || v === 'json' || (html && v === 'html')) return v ?? 'table';
@@ -91,11 +74,11 @@ async function report(argv: string[]): Promise<void> {
   if (values.segment) q.set('segment', values.segment);
   if (values['segment-value']) q.set('segment_value', values['segment-value']);
   if (fmt === 'html') {
-    const { path, bytes, report: r } = await writeDriftHtml(urlOf(values.url), q, values.out!);
+    const { path, bytes, report: r } = await writeDriftHtml(new StackClient(stackUrl(values.url)), q, values.out!);
     console.log(`wrote ${path} (${bytes} bytes): ${r.dataset.features_drifted} of ${r.dataset.features_evaluated} input features drifted`);
     return;
   }
-  const body = await call(urlOf(values.url), `/v1/drift/report?${q}`);
+  const body = await new StackClient(stackUrl(values.url)).call(`/v1/drift/report?${q}`);
   console.log(fmt === 'json' ? JSON.stringify(body, null, 2) : driftTable(body));
 }
 
@@ -105,7 +88,7 @@ async function quality(argv: string[]): Promise<void> {
   const fmt = format(values.format);
   const q = windowQuery(values);
   if (values.segment) q.set('segment', values.segment);
-  const body = await call(urlOf(values.url), `/v1/drift/quality?${q}`);
+  const body = await new StackClient(stackUrl(values.url)).call(`/v1/drift/quality?${q}`);
   console.log(fmt === 'json' ? JSON.stringify(body, null, 2) : qualityTable(body));
 }
 
@@ -134,7 +117,7 @@ async function* lines(file: string): AsyncGenerator<string> {
 }
 
 /** Uploads in chunks; every chunk carries its first row's offset, so a retried chunk is stored once. */
-async function upload(url: string, model: string, file: string, chunkBytes: number): Promise<void> {
+async function upload(client: StackClient, model: string, file: string, chunkBytes: number): Promise<void> {
   const path = `/v1/models/${encodeURIComponent(model)}/reference`;
   let version: string | undefined;
   let offset = 0;
@@ -143,7 +126,7 @@ async function upload(url: string, model: string, file: string, chunkBytes: numb
   const send = async (complete: boolean) => {
     const q = new URLSearchParams({ complete: String(complete), offset: String(offset) });
     if (version) q.set('version', version);
-    const r = await call(url, `${path}?${q}`, { method: 'POST', body: chunk.join('\n'), contentType: 'application/x-ndjson' });
+    const r = await client.call(`${path}?${q}`, { method: 'POST', body: chunk.join('\n'), contentType: 'application/x-ndjson' });
     version = r.version;
     offset += chunk.length;
     chunk = [];
@@ -166,14 +149,14 @@ async function reference(argv: string[]): Promise<void> {
     rolling: { type: 'string' }, upload: { type: 'boolean' }, url: { type: 'string' }, format: { type: 'string' },
   });
   need(values, 'model');
-  const url = urlOf(values.url);
+  const client = new StackClient(stackUrl(values.url));
   const path = `/v1/models/${encodeURIComponent(values.model!)}/reference`;
   const chosen = [values.file, values.from ?? values.to, values.rolling, values.upload].filter((v) => v !== undefined);
   if (chosen.length > 1) throw new ConfigError('give one of --file, --from/--to, --rolling, --upload');
   if (values.file) {
     const mb = Number(values['chunk-mb'] ?? 4);
     if (!(mb > 0)) throw new ConfigError('--chunk-mb must be a positive number');
-    return upload(url, values.model!, values.file, mb * 1024 * 1024);
+    return upload(client, values.model!, values.file, mb * 1024 * 1024);
   }
   let spec: object | null = null;
   if (values.from !== undefined || values.to !== undefined) {
@@ -183,7 +166,7 @@ async function reference(argv: string[]): Promise<void> {
     spec = { type: 'window', from: values.from, to: values.to ?? 'now' };
   } else if (values.rolling) spec = { type: 'rolling', offset: values.rolling };
   else if (values.upload) spec = { type: 'upload' };
-  const body = spec ? await call(url, path, { method: 'PUT', body: JSON.stringify(spec) }) : await call(url, path);
+  const body = spec ? await client.call(path, { method: 'PUT', body: JSON.stringify(spec) }) : await client.call(path);
   console.log(JSON.stringify(body, null, 2));
 }
 

@@ -8,6 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError, errorMessage } from '../../core/errors.js';
+import type { StackClient } from '../../http/client.js';
 import { bothSides, type SideSpec, type Sql } from '../engine/source.js';
 import { PSEUDO } from '../engine/streams.js';
 import type { QualityReport } from '../quality/quality.js';
@@ -18,7 +19,6 @@ import type { Distribution, DriftHtmlInput, HistogramData, HistoryRow } from './
 /** The query string of GET /v1/drift/report (model, from, to, reference…, methods, segment…). */
 export type DriftHtmlRequest = URLSearchParams | Record<string, string>;
 
-type Fetch = typeof fetch;
 
 /** Bars per histogram: enough to show a shape, few enough that paired bars stay readable. */
 const TARGET_BINS = 20;
@@ -30,29 +30,6 @@ const TOP_CATEGORIES = 12;
 const HISTORY_WINDOWS = 60;
 /** Features shown in the drift-over-time heat map (the most drifted first). */
 const HISTORY_FEATURES = 30;
-
-class Api {
-  constructor(
-    private readonly baseUrl: string,
-    private readonly fetchImpl: Fetch,
-  ) {}
-
-  async call<T>(path: string, init?: RequestInit): Promise<T> {
-    let res: Response;
-    try {
-      res = await this.fetchImpl(this.baseUrl + path, { ...init, headers: { 'content-type': 'application/json', ...(init?.headers as Record<string, string>) } });
-    } catch (e) {
-      throw new ConfigError(`cannot reach mlobs at ${this.baseUrl}: ${errorMessage(e)} (is \`mlobs up\` running? use --url)`);
-    }
-    const body = (await res.json().catch(() => ({}))) as any;
-    if (!res.ok) throw new ConfigError(`${init?.method ?? 'GET'} ${path.split('?')[0]} failed (${res.status}): ${body.error ?? res.statusText}`);
-    return body as T;
-  }
-
-  async sql<T = Record<string, unknown>>(query: string, params: Record<string, unknown> = {}): Promise<T[]> {
-    return (await this.call<{ data: T[] }>('/v1/sql', { method: 'POST', body: JSON.stringify({ query, params }) })).data;
-  }
-}
 
 // ClickHouse's JSON output quotes 64-bit integers; every number is read through this.
 const num = (v: unknown): number | null => (v === null || v === undefined || v === '' || !Number.isFinite(Number(v)) ? null : Number(v));
@@ -110,7 +87,7 @@ function numericValues(src: Sql): string {
 }
 
 /** Histograms (or exact-value bars) of the numerical features the report has no bins for. */
-async function numericDistributions(api: Api, src: Sql, features: string[], out: Map<string, Distribution>): Promise<void> {
+async function numericDistributions(api: StackClient, src: Sql, features: string[], out: Map<string, Distribution>): Promise<void> {
   if (features.length === 0) return;
   const stream = numericValues(src);
   const stats = await api.sql<{ k: string; mn: unknown; mx: unknown; q: unknown[]; distinct: unknown; integral: unknown }>(
@@ -177,7 +154,7 @@ async function numericDistributions(api: Api, src: Sql, features: string[], out:
 }
 
 /** The most frequent categories of each categorical feature (the prediction and the label included). */
-async function categoryDistributions(api: Api, src: Sql, features: FeatureReport[], out: Map<string, Distribution>): Promise<void> {
+async function categoryDistributions(api: StackClient, src: Sql, features: FeatureReport[], out: Map<string, Distribution>): Promise<void> {
   if (features.length === 0) return;
   const rows = await api.sql<{ k: string; val: string; r: unknown; c: unknown }>(
     `SELECT k, val, countIf(s = 0) AS r, countIf(s = 1) AS c FROM (
@@ -196,7 +173,7 @@ async function categoryDistributions(api: Api, src: Sql, features: FeatureReport
 }
 
 /** Stored scheduled results of the report's features over the last windows up to the report's window. */
-async function history(api: Api, r: DriftReport, features: string[]): Promise<HistoryRow[]> {
+async function history(api: StackClient, r: DriftReport, features: string[]): Promise<HistoryRow[]> {
   const table = r.segment ? 'drift_segment_results' : 'drift_results';
   const seg = r.segment ? ' AND segment_name = {sn:String} AND segment_value = {sv:String}' : '';
   const where = `model = {m:String} AND window_start < fromUnixTimestamp64Milli({to:Int64}, 'UTC')${seg}`;
@@ -220,14 +197,13 @@ async function history(api: Api, r: DriftReport, features: string[]): Promise<Hi
   }));
 }
 
-async function quality(api: Api, r: DriftReport, from: string, to: string): Promise<QualityReport> {
+async function quality(api: StackClient, r: DriftReport, from: string, to: string): Promise<QualityReport> {
   const q = new URLSearchParams({ model: r.model, from, to });
   return api.call<QualityReport>(`/v1/drift/quality?${q}`);
 }
 
-/** Everything renderDriftHtml needs, fetched from a running stack at `baseUrl`; throws ConfigError when the report itself cannot be had. */
-export async function collectDriftHtmlInput(baseUrl: string, request: DriftHtmlRequest, fetchImpl: Fetch = fetch): Promise<DriftHtmlInput> {
-  const api = new Api(baseUrl.replace(/\/+$/, ''), fetchImpl);
+/** Everything renderDriftHtml needs, fetched from a running stack through `api`; throws ConfigError when the report itself cannot be had. */
+export async function collectDriftHtmlInput(api: StackClient, request: DriftHtmlRequest): Promise<DriftHtmlInput> {
   const q = new URLSearchParams(request);
   const report = await api.call<DriftReport>(`/v1/drift/report?${q}`);
   const notes: string[] = [];
@@ -275,11 +251,9 @@ export async function collectDriftHtmlInput(baseUrl: string, request: DriftHtmlR
   return { report, distributions, history: rows, quality: report.segment ? { current: null, reference: null } : { current, reference }, generatedAt: new Date().toISOString(), notes };
 }
 
-/** Writes the HTML report of `request` (the /v1/drift/report query) from the stack at `baseUrl` to `outPath`; resolves to what the CLI prints. */
-export async function writeDriftHtml(baseUrl: string, request: DriftHtmlRequest, outPath: string): Promise<{ path: string; bytes: number; report: DriftReport }> {
-  const token = process.env.MLOBS_AUTH_TOKEN;
-  const authed: Fetch = (url, init) => fetch(url, { ...init, headers: { ...(init?.headers as Record<string, string>), ...(token ? { authorization: `Bearer ${token}` } : {}) } });
-  const input = await collectDriftHtmlInput(baseUrl, request, authed);
+/** Writes the HTML report of `request` (the /v1/drift/report query) from the stack behind `api` to `outPath`; resolves to what the CLI prints. */
+export async function writeDriftHtml(api: StackClient, request: DriftHtmlRequest, outPath: string): Promise<{ path: string; bytes: number; report: DriftReport }> {
+  const input = await collectDriftHtmlInput(api, request);
   const html = renderDriftHtml(input);
   const path = resolve(outPath);
   try {

@@ -5,15 +5,16 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateConfig } from '../../core/config.js';
+import { validateConfig } from '../../app/config.js';
 import { silentLogger } from '../../core/log.js';
 import { makePredictions, rng } from '../../demo/traffic.js';
 import { testStack } from '../../test/helpers/stack.js';
 import type { DriftReport, FeatureReport } from '../report/types.js';
 import { createDriftGauges } from '../schedule/gauges.js';
 import { evaluateWindow } from '../schedule/scheduler.js';
-import { DAY, day, postAll } from '../testing.js';
+import { DAY, day, postAll } from '../testing/data.js';
 import { collectDriftHtmlInput, writeDriftHtml } from './collect.js';
+import { StackClient } from '../../http/client.js';
 import { renderDriftHtml } from './render.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -125,7 +126,7 @@ async function inspect(file: string, screenshot: string): Promise<{ facts: PageF
 describe('mlobs drift report --format html', () => {
   it('writes one self-contained page that real Chromium shows without errors, with charts, drift over time and quality', async () => {
     const html = join(ARTIFACTS, 'drift-report.html');
-    const { path, report } = await writeDriftHtml(s.url, query(), html);
+    const { path, report } = await writeDriftHtml(new StackClient(s.url), query(), html);
     const drifted = report.features.filter((f) => f.drifted).map((f) => f.feature);
     expect(drifted).toContain('amount');
 
@@ -174,7 +175,7 @@ describe('mlobs drift report --format html', () => {
     };
     const q = query();
     q.set('methods', 'auto,psi');
-    const input = await collectDriftHtmlInput(s.url, q, spy);
+    const input = await collectDriftHtmlInput(new StackClient(s.url, { fetch: spy }), q);
     const amount = input.report.features.find((f) => f.feature === 'amount')!;
     const psi = amount.results.find((r) => r.method === 'psi')!;
     expect(input.distributions.get('amount')).toMatchObject({ type: 'histogram', source: 'psi', edges: psi.details.edges, reference: psi.details.reference_counts, current: psi.details.current_counts });
@@ -188,7 +189,7 @@ describe('mlobs drift report --format html', () => {
   it('fails with the API\'s reason when the model has nothing stored', async () => {
     const q = query();
     q.set('model', 'no-such-model');
-    await expect(collectDriftHtmlInput(s.url, q)).rejects.toThrow(/GET \/v1\/drift\/report failed \(404\): unknown model "no-such-model"/);
+    await expect(collectDriftHtmlInput(new StackClient(s.url), q)).rejects.toThrow(/GET \/v1\/drift\/report failed \(404\): unknown model "no-such-model"/);
   });
 });
 

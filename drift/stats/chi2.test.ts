@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chi2Categorical, chi2Homogeneity } from './chi2.js';
-import { expectClose, unwrap, vectors } from './reference/vectors.js';
+import { expectClose, unwrap, vectors } from './testdata/vectors.js';
 
 interface CatCase {
   name: string; ref: Record<string, number>; cur: Record<string, number>;

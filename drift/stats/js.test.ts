@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { jsCategorical, jsDistanceFromCounts, jsNumeric } from './js.js';
-import { expectClose, materialise, unwrap, vectors, type Side } from './reference/vectors.js';
+import { expectClose, materialise, unwrap, vectors, type Side } from './testdata/vectors.js';
 
 interface NumCase { name: string; ref: Side; cur: Side; bins: number; js: number }
 interface CatCase { name: string; ref: Record<string, number>; cur: Record<string, number>; js: number }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ks2Samp, ksPValue, ksStatistic, roundHalfEven } from './ks.js';
-import { expectClose, materialise, unwrap, vectors, type Side } from './reference/vectors.js';
+import { expectClose, materialise, unwrap, vectors, type Side } from './testdata/vectors.js';
 
 interface SampleCase {
   name: string; x: Side; y: Side; statistic: number; pvalue: number;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { kstwoCdf, kstwoSf } from './kstwo.js';
 import { smirnovSf } from './smirnov.js';
-import { expectClose, unwrap, vectors } from './reference/vectors.js';
+import { expectClose, unwrap, vectors } from './testdata/vectors.js';
 
 interface Row { n: number; x: number; sf: number; cdf: number; smirnov: number }
 const rows: Row[] = vectors.kstwo;

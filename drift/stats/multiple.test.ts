@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { benjaminiHochberg, bonferroni } from './multiple.js';
-import { expectClose, unwrap, vectors } from './reference/vectors.js';
+import { expectClose, unwrap, vectors } from './testdata/vectors.js';
 
 interface Case { p: number[]; bonferroni: number[]; bh: number[] }
 const cases: Case[] = vectors.multiple;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PSI_EPSILON, psiCategorical, psiFromCounts, psiNumeric } from './psi.js';
-import { expectClose, materialise, unwrap, vectors, type Side } from './reference/vectors.js';
+import { expectClose, materialise, unwrap, vectors, type Side } from './testdata/vectors.js';
 
 interface NumCase { name: string; ref: Side; cur: Side; bins: number; edges: number[]; psi: number }
 interface CatCase { name: string; ref: Record<string, number>; cur: Record<string, number>; psi: number; unseen: string[] }

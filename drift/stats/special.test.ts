@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectClose, unwrap, vectors } from './reference/vectors.js';
+import { expectClose, unwrap, vectors } from './testdata/vectors.js';
 import { chi2Sf, gammaP, gammaQ, lgamma } from './special.js';
 
 interface GammaRow { a: number; x: number; P: number; Q: number; lgamma: number; P_mp?: number; Q_mp?: number }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { quantileLinearSorted } from './binning.js';
-import { expectClose, materialise, unwrap, vectors, type Side } from './reference/vectors.js';
+import { expectClose, materialise, unwrap, vectors, type Side } from './testdata/vectors.js';
 import { populationStd, wasserstein1, wassersteinFromQuantiles, wassersteinNormalized } from './wasserstein.js';
 
 interface Case {

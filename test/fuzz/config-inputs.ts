@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { loadConfig, validateConfig } from '../../core/config.js';
+import { loadConfig, validateConfig } from '../../app/config.js';
 import { ConfigError } from '../../core/errors.js';
 
 /** Leaves of the config, as paths; a hostile value goes into one of them. */

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { validateConfig, type ConfigInput } from '../../core/config.js';
+import { validateConfig, type ConfigInput } from '../../app/config.js';
 import { silentLogger } from '../../core/log.js';
 import { startStack, type Stack } from '../../app/stack.js';
 

@@ -2,7 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../test/helpers/process.js';
+import { freePort } from '../../test/helpers/process.js';
 
 /** The first of `names` on PATH; throws naming the Debian package to install (tests never skip for a missing tool). */
 export function findTool(names: string[], debianPackage: string): string {

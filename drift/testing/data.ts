@@ -1,5 +1,5 @@
 /** Test support for drift: synthetic predictions with known arrays, posted through the ingest API. */
-import { rng } from '../demo/traffic.js';
+import { rng } from '../../demo/traffic.js';
 
 export const DAY = 86_400_000;
 /** Test days well inside the default 90-day retention of predictions. */

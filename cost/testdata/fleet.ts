@@ -11,8 +11,8 @@
 //         and 1g.10gb (1/7 = $0.30/h) without a pod = $1.20
 // Fleet: $21.62. The previous 4 hours hold only GPU-A (fraud, $1.20/h): $4.80.
 
-import type { CostConfigInput } from './config.js';
-import type { GpuReading } from './usage.js';
+import type { CostConfigInput } from '../config.js';
+import type { GpuReading } from '../usage.js';
 
 export const T0 = Date.parse('2026-11-20T00:00:00Z');
 const MIN = 60_000;

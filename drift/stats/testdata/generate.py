@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Reference vectors for drift/stats, computed with SciPy/NumPy (and mpmath where noted).
 
-Run from the repository root:  python3 drift/stats/reference/generate.py
-Writes drift/stats/reference/vectors.json. Deterministic: fixed seeds, and large samples are
+Run from the repository root:  python3 drift/stats/testdata/generate.py
+Writes drift/stats/testdata/vectors.json. Deterministic: fixed seeds, and large samples are
 stored as generator parameters (`gen`) that prng.ts regenerates bit-identically, keeping the
 file small. The tests read only the JSON; they never need Python.
 """

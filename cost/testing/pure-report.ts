@@ -1,9 +1,9 @@
-import type { CostConfig } from './config.js';
-import { podMapper } from './mapping.js';
-import { priceRows } from './prices.js';
-import type { CostQuery } from './query.js';
-import { buildReport, type CostReport } from './report.js';
-import { integrateUsage, type GpuReading } from './usage.js';
+import type { CostConfig } from '../config.js';
+import { podMapper } from '../mapping.js';
+import { priceRows } from '../prices.js';
+import type { CostQuery } from '../query.js';
+import { buildReport, type CostReport } from '../report.js';
+import { integrateUsage, type GpuReading } from '../usage.js';
 
 /** The whole report computed by the pure path (reference integration, then the shared report builder); tests hold the SQL path to it. */
 export function pureReport(readings: readonly GpuReading[], config: CostConfig, query: CostQuery): CostReport {

@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { MlobsError } from '../../core/errors.js';
+import { MlobsError } from '../core/errors.js';
 
 /** Reads the raw request body up to `maxBytes`; throws MlobsError reason `body_too_large` (413) beyond it. */
 export function readBody(req: Request, maxBytes: number): Promise<Buffer> {

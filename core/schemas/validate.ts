@@ -1,6 +1,11 @@
-import { EVENT_KINDS, describeIssues, type EventKind } from '../core/schemas/kinds.js';
+import type { z } from 'zod';
+import { EVENT_KINDS, describeIssues, type EventKind } from './kinds.js';
+import { olderThanRetention } from '../retention.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The validated event of a kind, as its schema types it. */
+export type EventOf<K extends EventKind> = z.infer<(typeof EVENT_KINDS)[K]['schema']>;
 
 export type Decoded<T> = { ok: true; event: T } | { ok: false; reason: string; error: string };
 
@@ -9,23 +14,18 @@ export interface Freshness {
   oldestMs?: number;
 }
 
-/** Parses and validates one JSON value against the kind's schema; never throws. */
-export function validateEvent(kind: EventKind, value: unknown, freshness: Freshness = {}): Decoded<any> {
+/** Validates one JSON value against the kind's schema, then its retention; never throws. */
+export function validateEvent<K extends EventKind>(kind: K, value: unknown, freshness: Freshness = {}): Decoded<EventOf<K>> {
   const r = EVENT_KINDS[kind].schema.safeParse(value);
   if (!r.success) return { ok: false, reason: 'schema_violation', error: describeIssues(r.error) };
   const ts = (r.data as { timestamp?: number }).timestamp;
-  if (freshness.oldestMs !== undefined && ts !== undefined && ts < freshness.oldestMs) {
-    return {
-      ok: false,
-      reason: 'older_than_retention',
-      error: `timestamp ${new Date(ts).toISOString()} is older than the retention of this kind (kept from ${new Date(freshness.oldestMs).toISOString()}); raise storage.retentionDays to backfill it`,
-    };
-  }
-  return { ok: true, event: r.data };
+  const tooOld = ts === undefined ? null : olderThanRetention(ts, freshness.oldestMs);
+  if (tooOld) return { ok: false, reason: 'older_than_retention', error: tooOld };
+  return { ok: true, event: r.data as EventOf<K> };
 }
 
 /** Decodes a message body (strict UTF-8, then JSON) and validates it; never throws. */
-export function decodeEvent(kind: EventKind, body: Buffer, freshness: Freshness = {}): Decoded<any> {
+export function decodeEvent<K extends EventKind>(kind: K, body: Buffer, freshness: Freshness = {}): Decoded<EventOf<K>> {
   let text: string;
   try {
     text = utf8.decode(body);

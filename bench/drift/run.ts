@@ -14,11 +14,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { validateConfig } from '../../core/config.js';
+import { validateConfig } from '../../app/config.js';
 import { silentLogger } from '../../core/log.js';
 import { startStack } from '../../app/stack.js';
-import { driftModule } from '../module.js';
-import type { DriftReport } from '../report/types.js';
+import { driftModule } from '../../drift/module.js';
+import type { DriftReport } from '../../drift/report/types.js';
 import { CATEGORICAL, exportSide, generateSide, NUMERIC } from './generate.js';
 import { machineLine, median, writeSection } from '../../bench/results.js';
 
@@ -87,7 +87,7 @@ async function main() {
     writeFileSync(join(exp, 'manifest.json'), JSON.stringify({ numeric: NUMERIC, categorical: CATEGORICAL }));
     const scipy = () => {
       log('running SciPy …');
-      return JSON.parse(execFileSync('python3', [join(REPO, 'drift/bench/scipy_bench.py'), exp], { encoding: 'utf8', maxBuffer: 1 << 24 }));
+      return JSON.parse(execFileSync('python3', [join(REPO, 'bench/drift/scipy_bench.py'), exp], { encoding: 'utf8', maxBuffer: 1 << 24 }));
     };
 
     // The machine is shared: both sides run twice, interleaved, and the best run of each counts.

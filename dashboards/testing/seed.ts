@@ -1,4 +1,4 @@
-import type { ConfigInput } from '../../core/config.js';
+import type { ConfigInput } from '../../app/config.js';
 import type { Store } from '../../storage/store.js';
 import { DEMO_GPUS, renderDcgm } from '../../demo/fake-dcgm.js';
 import { makePipelineRuns, makePredictions, rng } from '../../demo/traffic.js';

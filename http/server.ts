@@ -1,0 +1,36 @@
+import express, { type Express, type Router } from 'express';
+import type { Registry } from 'prom-client';
+import { bearerAuth } from './auth.js';
+
+export interface HttpAppOptions {
+  /** The bearer token every route but health and metrics requires; none on loopback-only servers. */
+  authToken?: string;
+  registry: Registry;
+  /** Problems that make the process unready (storage down, a sink failing), empty when ready. */
+  readiness: () => Promise<string[]>;
+  /** Every route of the stack (ingest, features' routes), mounted at the root behind the auth. */
+  routes: Router[];
+}
+
+/** The one HTTP edge: health, readiness and self-metrics, then every contributed route behind one auth, then a JSON 404. */
+export function createHttpApp(opts: HttpAppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  const auth = bearerAuth(opts.authToken);
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const problems = await opts.readiness();
+    res.status(problems.length ? 503 : 200).json({ status: problems.length ? 'unready' : 'ready', problems });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.setHeader('Content-Type', opts.registry.contentType);
+    res.send(await opts.registry.metrics());
+  });
+  for (const r of opts.routes) app.use(auth, r);
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'no such endpoint', reason: 'not_found' });
+  });
+  return app;
+}
