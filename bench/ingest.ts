@@ -2,7 +2,7 @@
 // HTTP → bus → ClickHouse, embedded and with a real Kafka broker, beside the raw @clickhouse/client
 // insert rate of the same rows into the same engine. Writes its section of bench/RESULTS.md.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../storage/clickhouse.js';
@@ -40,10 +40,10 @@ async function rawInsertRate(): Promise<number> {
   return N / secs;
 }
 
-async function throughStack(label: string, env: Record<string, string>): Promise<number> {
+async function throughStack(label: string, env: Record<string, string>, tree = REPO): Promise<number> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'mlobs-bench-'));
-  const child = spawnMlobs(['up', '--port', String(port), '--data-dir', dataDir], { MLOBS_LOG_LEVEL: 'warn', KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env });
+  const child = spawnMlobs(['up', '--port', String(port), '--data-dir', dataDir], { MLOBS_LOG_LEVEL: 'warn', KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env }, [], tree);
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitReady(`${url}/readyz`, child);
@@ -79,10 +79,32 @@ async function throughStack(label: string, env: Record<string, string>): Promise
   }
 }
 
+// BENCH_BASELINE=REV also runs the tree at REV (a git worktree beside this one, sharing its
+// node_modules), alternating with this tree on the same machine in the same run, so a change can be
+// shown not to slow ingest down.
+const baselineRev = process.env.BENCH_BASELINE;
+let baseline: { rev: string; embedded: number[]; current: number[]; kafka: number[]; kafkaCurrent: number[] } | null = null;
+let baselineTree: string | null = null;
+if (baselineRev) {
+  const rev = execFileSync('git', ['rev-parse', '--short', baselineRev], { cwd: REPO, encoding: 'utf8' }).trim();
+  baselineTree = mkdtempSync(join(tmpdir(), `mlobs-baseline-${rev}-`));
+  execFileSync('git', ['worktree', 'add', '--detach', baselineTree, rev], { cwd: REPO, stdio: 'ignore' });
+  symlinkSync(join(REPO, 'node_modules'), join(baselineTree, 'node_modules'));
+  baseline = { rev, embedded: [], current: [], kafka: [], kafkaCurrent: [] };
+}
+
 const raw = await rawInsertRate();
 console.log(`raw insert: ${Math.round(raw)} rows/s`);
 const embedded = await throughStack('embedded', {});
 console.log(`embedded whole path: ${Math.round(embedded)} events/s`);
+const ROUNDS = 2;
+if (baseline) {
+  for (let i = 0; i < ROUNDS; i++) {
+    baseline.embedded.push(await throughStack(`base${i}`, {}, baselineTree!));
+    baseline.current.push(i === 0 ? embedded : await throughStack(`cur${i}`, {}));
+  }
+  console.log(`embedded, baseline ${baseline.rev}: ${baseline.embedded.map(Math.round).join(', ')}; this tree: ${baseline.current.map(Math.round).join(', ')} events/s`);
+}
 let kafka: number | null = null;
 let brokers = process.env.KAFKA_BROKERS;
 let startedBroker = false;
@@ -94,8 +116,16 @@ if (!brokers) {
 try {
   kafka = await throughStack('kafka', { KAFKA_BROKERS: brokers, MLOBS_KAFKA_TOPIC_PREFIX: `bench${Date.now()}.` });
   console.log(`kafka whole path: ${Math.round(kafka)} events/s`);
+  if (baseline) {
+    for (let i = 0; i < ROUNDS; i++) {
+      baseline.kafka.push(await throughStack(`kbase${i}`, { KAFKA_BROKERS: brokers, MLOBS_KAFKA_TOPIC_PREFIX: `benchb${i}${Date.now()}.` }, baselineTree!));
+      baseline.kafkaCurrent.push(i === 0 ? kafka : await throughStack(`kcur${i}`, { KAFKA_BROKERS: brokers, MLOBS_KAFKA_TOPIC_PREFIX: `benchc${i}${Date.now()}.` }));
+    }
+    console.log(`kafka, baseline ${baseline.rev}: ${baseline.kafka.map(Math.round).join(', ')}; this tree: ${baseline.kafkaCurrent.map(Math.round).join(', ')} events/s`);
+  }
 } finally {
   if (startedBroker) execFileSync('bash', ['deploy/kafka/kafka.sh', 'stop', '--port', '19093'], { cwd: REPO });
+  if (baselineTree) execFileSync('git', ['worktree', 'remove', '--force', baselineTree], { cwd: REPO, stdio: 'ignore' });
 }
 
 const line = (name: string, v: number) => `| ${name} | ${Math.round(v).toLocaleString('en-US')} | ${(v / raw).toFixed(2)} | ${v >= 50_000 && v / raw >= 0.7 ? 'met' : 'missed'} |`;
@@ -109,5 +139,16 @@ Target: ≥ 50,000 events/s through the whole path and ≥ 0.7 of the raw insert
 |---|---|---|---|
 | raw insert of the same rows through the store (JSONCompactEachRow, embedded engine) | ${Math.round(raw).toLocaleString('en-US')} | 1.00 | — |
 ${line('HTTP → in-process bus → embedded ClickHouse', embedded)}
-${kafka === null ? '| HTTP → Kafka → embedded ClickHouse | not measured | | |' : line('HTTP → Kafka (local KRaft broker) → embedded ClickHouse', kafka)}`,
+${kafka === null ? '| HTTP → Kafka → embedded ClickHouse | not measured | | |' : line('HTTP → Kafka (local KRaft broker) → embedded ClickHouse', kafka)}${
+    baseline
+      ? `
+
+The same paths, this tree against the tree at ${baseline.rev} (\`BENCH_BASELINE=${baseline.rev}\`), alternating in this run (events/s, each run):
+
+| path | ${baseline.rev} | this tree |
+|---|---|---|
+| embedded | ${baseline.embedded.map((v) => Math.round(v).toLocaleString('en-US')).join(', ')} | ${baseline.current.map((v) => Math.round(v).toLocaleString('en-US')).join(', ')} |
+| Kafka | ${baseline.kafka.map((v) => Math.round(v).toLocaleString('en-US')).join(', ') || 'not measured'} | ${baseline.kafkaCurrent.map((v) => Math.round(v).toLocaleString('en-US')).join(', ') || 'not measured'} |`
+      : ''
+  }`,
 );

@@ -17,8 +17,8 @@ export function freePort(): Promise<number> {
 }
 
 /** Runs `mlobs <args>` as a real child process, as a user would; output is kept for failure messages. */
-export function spawnMlobs(args: string[], env: Record<string, string>, nodeArgs: string[] = []): ChildProcess & { output: () => string } {
-  const child = spawn(process.execPath, [...nodeArgs, 'bin/mlobs.js', ...args], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnMlobs(args: string[], env: Record<string, string>, nodeArgs: string[] = [], cwd = REPO): ChildProcess & { output: () => string } {
+  const child = spawn(process.execPath, [...nodeArgs, 'bin/mlobs.js', ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
