@@ -13,8 +13,8 @@ export class MemorySignals implements SignalSink, SignalSource {
     const k = keyOf(signal);
     let s = this.series.get(k);
     if (!s) this.series.set(k, (s = { model: signal.model, feature: signal.feature, method: signal.method, signals: [] }));
-    s.signals.unshift(signal);
-    s.signals.sort((a, b) => b.atMs - a.atMs);
+    // A window evaluated again (late data, drift/schedule/settle.ts) replaces its earlier signal.
+    s.signals = [signal, ...s.signals.filter((x) => x.atMs !== signal.atMs)].sort((a, b) => b.atMs - a.atMs);
     if (s.signals.length > this.maxPerSeries) s.signals.length = this.maxPerSeries;
   }
   async recent(n: number, nowMs: number): Promise<SignalSeries[]> {
@@ -31,7 +31,8 @@ const COLUMNS = ['model', 'feature', 'method', 'value', 'p_value', 'threshold', 
  * a re-evaluated window is a newer row (ReplacingMergeTree(computed_at)) of the same evaluation.
  * A signal's time is the window end. Rows without a verdict (`drifted`, `value` or `threshold`
  * NULL: insufficient data, a failed test) are no evaluation, as drift/signals.ts publishes none for
- * them; `@quality` rows are metrics, not drift, and are skipped. `@dataset`/`share` rows are read:
+ * them, and neither does a `superseded` row (a re-evaluation retiring an earlier result of the
+ * window); `@quality` rows are metrics, not drift, and are skipped. `@dataset`/`share` rows are read:
  * "the data set drifted" is a signal of its own. Without the table (or with other columns): no
  * signals, said once in the log, looked for again once a minute.
  */

@@ -1,15 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { waitUntil } from '../test/helpers/eventually.js';
 import { BackpressureError } from '../core/errors.js';
 import { MemoryBus } from './memory-bus.js';
 import type { BusMessage } from './bus.js';
 
-const until = async (f: () => boolean, ms = 5000) => {
-  const end = Date.now() + ms;
-  while (!f()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
 
 describe('MemoryBus', () => {
   it('delivers in batches of at most maxBatchSize and commits after each handled batch', async () => {
@@ -17,7 +11,7 @@ describe('MemoryBus', () => {
     const batches: BusMessage[][] = [];
     const c = await bus.consume({ topics: ['t'], groupId: 'g', maxBatchSize: 10, maxWaitMs: 5, handler: async (b) => void batches.push(b) });
     await bus.publish('t', Array.from({ length: 25 }, (_, i) => ({ value: String(i) })));
-    await until(() => c.lag() === 0);
+    await waitUntil(() => c.lag() === 0);
     expect(batches.map((b) => b.length)).toEqual([10, 10, 5]);
     expect(batches.flat().map((m) => m.value.toString())).toEqual(Array.from({ length: 25 }, (_, i) => String(i)));
     await c.stop();
@@ -36,7 +30,7 @@ describe('MemoryBus', () => {
       onHandlerError: () => 1,
     });
     await bus.publish('t', [{ value: 'a' }, { value: 'b' }]);
-    await until(() => c.lag() === 0);
+    await waitUntil(() => c.lag() === 0);
     expect(seen).toEqual(['a', 'b']);
     await c.stop();
   });
@@ -47,7 +41,7 @@ describe('MemoryBus', () => {
     await bus.publish('t', Array.from({ length: 5 }, () => ({ value: 'x' })));
     await expect(bus.publish('t', [{ value: 'y' }])).rejects.toBeInstanceOf(BackpressureError);
     const c = await bus.consume({ topics: ['t'], groupId: 'g', maxBatchSize: 10, maxWaitMs: 1, handler: async () => {} });
-    await until(() => c.lag() === 0);
+    await waitUntil(() => c.lag() === 0);
     await expect(bus.publish('t', [{ value: 'y' }])).resolves.toBeUndefined();
     await c.stop();
   });
@@ -64,7 +58,7 @@ describe('MemoryBus', () => {
     const ca = await bus.consume({ topics: ['t'], groupId: 'a', maxBatchSize: 10, maxWaitMs: 1, handler: async (m) => void a.push(...m.map((x) => x.value.toString())) });
     const cb = await bus.consume({ topics: ['t'], groupId: 'b', maxBatchSize: 10, maxWaitMs: 1, handler: async (m) => void b.push(...m.map((x) => x.value.toString())) });
     await bus.publish('t', [{ value: '1' }, { value: '2' }]);
-    await until(() => ca.lag() === 0 && cb.lag() === 0);
+    await waitUntil(() => ca.lag() === 0 && cb.lag() === 0);
     expect(a).toEqual(['1', '2']);
     expect(b).toEqual(['1', '2']);
     await ca.stop();

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { P_VALUE_METHODS as CONTRACT_P_VALUE_METHODS } from '../core/contracts/drift-results.js';
-import { positiveDurationMs as durationMs, timestampMs } from '../core/schemas/common.js';
+import { durationMs as lengthMs, positiveDurationMs as durationMs, timestampMs } from '../core/schemas/common.js';
 import { windowError } from '../core/time.js';
 
 /** The drift methods a report can compute; see README.md "Methods". */
@@ -59,8 +59,8 @@ const modelSchema = z
         every: durationMs,
         /** Length of the evaluated window, ending at the last multiple of `every`; defaults to `every`. */
         window: durationMs.optional(),
-        /** Waits this long after the window ends, so late events are in. */
-        delay: durationMs.optional(),
+        /** This model's allowed lateness: overrides `drift.schedule.allowedLatenessMs` (see there). */
+        delay: lengthMs.optional(),
         segments: z.array(z.string().min(1)).default([]),
       })
       .strict()
@@ -100,6 +100,16 @@ export const driftConfigSchema = z
       .strict()
       .prefault({}),
     maxSegments: z.number().int().positive().max(200).default(20),
+    /** How scheduled evaluation waits for data to settle (README "Schedule"); per model, `schedule.delay` overrides the lateness. */
+    schedule: z
+      .object({
+        /** The watermark: a window [from, to) is evaluated once now >= to + allowedLatenessMs, when events of it are expected to be in. */
+        allowedLatenessMs: lengthMs.default(60_000),
+        /** The last this-many evaluated windows of a model are re-evaluated when data of theirs arrives later still (0: never). */
+        reevaluateLast: z.number().int().min(0).max(1000).default(24),
+      })
+      .strict()
+      .prefault({}),
     models: z.array(modelSchema).default([]),
   })
   .strict()

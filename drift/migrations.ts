@@ -72,4 +72,24 @@ export const DRIFT_MIGRATIONS: Migration[] = [
       ),
     ],
   },
+  {
+    id: 201,
+    name: 'drift evaluation log',
+    statements: (db, r) => [
+      // One row per evaluated (model, window): what the scheduler saw of the window's data (a
+      // fingerprint, drift/schedule/settle.ts) when it evaluated it. Written after the window's
+      // results, so it also marks the evaluation complete; the scheduler compares the fingerprint
+      // with the data now to re-evaluate windows that late data changed. The newest row wins.
+      `CREATE TABLE IF NOT EXISTS ${db}.drift_evaluations (
+        model LowCardinality(String),
+        window_start DateTime64(3, 'UTC'),
+        window_end DateTime64(3, 'UTC'),
+        fingerprint String,
+        evaluated_at DateTime64(3, 'UTC')
+      ) ENGINE = ReplacingMergeTree(evaluated_at)
+      PARTITION BY toYYYYMM(window_start)
+      ORDER BY (model, window_start, window_end)
+      TTL toDateTime(window_start) + INTERVAL ${r.predictions} DAY`,
+    ],
+  },
 ];

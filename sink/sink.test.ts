@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitUntil } from '../test/helpers/eventually.js';
 import { MlobsError } from '../core/errors.js';
 import { silentLogger } from '../core/log.js';
 import { createMetrics } from '../core/metrics.js';
@@ -52,13 +53,6 @@ function setup(model: string) {
   return { bus, sink, dlSink, flaky, publish, count, metrics };
 }
 
-const until = async (f: () => Promise<boolean> | boolean, ms = 10_000) => {
-  const end = Date.now() + ms;
-  while (!(await f())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
 
 describe('Sink', () => {
   it('retries while storage is down, commits nothing meanwhile, and stores everything once it returns', async () => {
@@ -66,12 +60,12 @@ describe('Sink', () => {
     t.flaky.state.down = true;
     await t.sink.start();
     await t.publish(Array.from({ length: 500 }, (_, i) => i));
-    await until(() => t.flaky.state.attempts >= 3);
+    await waitUntil(() => t.flaky.state.attempts >= 3);
     expect(t.sink.degraded).toBe(true);
     expect(t.sink.lag()).toBe(500);
     expect(await t.count()).toBe(0);
     t.flaky.state.down = false;
-    await until(() => t.sink.lag() === 0);
+    await waitUntil(() => t.sink.lag() === 0);
     expect(t.sink.degraded).toBe(false);
     expect(await t.count()).toBe(500);
     const failures = await t.metrics.sinkInsertFailures.get();
@@ -85,8 +79,8 @@ describe('Sink', () => {
     await t.sink.start();
     await t.dlSink.start();
     await t.publish(Array.from({ length: 40 }, (_, i) => i));
-    await until(async () => (await t.count()) === 39);
-    await until(async () => (await store.query<{ c: number }>(`SELECT count() c FROM sinktest.dead_letters WHERE payload LIKE '%poison-model%'`))[0]!.c === 1);
+    await waitUntil(async () => (await t.count()) === 39);
+    await waitUntil(async () => (await store.query<{ c: number }>(`SELECT count() c FROM sinktest.dead_letters WHERE payload LIKE '%poison-model%'`))[0]!.c === 1);
     const [dl] = await store.query<{ reason: string; payload: string }>(`SELECT reason, payload FROM sinktest.dead_letters WHERE payload LIKE '%poison-model%'`);
     expect(dl!.reason).toBe('rejected_by_storage');
     expect(JSON.parse(dl!.payload).prediction_id).toBe('id-13');
@@ -100,8 +94,8 @@ describe('Sink', () => {
     await t.dlSink.start();
     await t.bus.publish('predictions', [{ value: Buffer.from([0xff, 0xfe]) }, { value: '{"model":"junk-model"' }, { value: '[]' }]);
     await t.publish([1, 2]);
-    await until(async () => (await t.count()) === 2);
-    await until(() => t.dlSink.lag() === 0 && t.sink.lag() === 0);
+    await waitUntil(async () => (await t.count()) === 2);
+    await waitUntil(() => t.dlSink.lag() === 0 && t.sink.lag() === 0);
     const reasons = await store.query<{ reason: string }>(`SELECT reason FROM sinktest.dead_letters WHERE source = 'bus:predictions' AND reason != 'rejected_by_storage' ORDER BY reason`);
     expect(reasons.map((r) => r.reason)).toEqual(['invalid_json', 'invalid_utf8', 'schema_violation']);
     await t.sink.stop();
@@ -116,7 +110,7 @@ describe('in-process shortcut', () => {
     const event = { model: 'validated-model', prediction_id: 'v-1', timestamp: Date.now() - 1000, model_version: '', features: { a: 1 }, prediction: 1, status: 'ok', segments: {} };
     // The bytes are deliberately not JSON: only the validated object can have produced the row.
     await t.bus.publish('predictions', [{ value: 'not json', validated: event }]);
-    await until(async () => (await t.count()) === 1);
+    await waitUntil(async () => (await t.count()) === 1);
     await t.sink.stop();
   });
 });

@@ -2,7 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../test/helpers/process.js';
+import { freePort, waitReady } from '../../test/helpers/process.js';
 
 /** The first of `names` on PATH; throws naming the Debian package to install (tests never skip for a missing tool). */
 export function findTool(names: string[], debianPackage: string): string {
@@ -27,17 +27,8 @@ export async function startAlertmanager(): Promise<{ url: string; alerts: () => 
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   const url = `http://127.0.0.1:${port}`;
-  const until = Date.now() + 20_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`alertmanager exited with ${child.exitCode}:\n${out}`);
-    try {
-      if ((await fetch(`${url}/-/ready`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > until) throw new Error(`alertmanager not ready:\n${out}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const exited = { output: () => out, get exitCode() { return child.exitCode; } };
+  await waitReady(`${url}/-/ready`, exited, 20_000);
   return {
     url,
     alerts: async () => (await (await fetch(`${url}/api/v2/alerts`)).json()) as any[],

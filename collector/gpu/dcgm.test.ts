@@ -4,7 +4,7 @@ import { exactInteger } from './dcgm-blank.js';
 import { isDcgmBlank, toGpuSamples } from './dcgm.js';
 import { parseExposition } from './exposition.js';
 
-const SAMPLE_FILE = new URL('../../../shared/samples/dcgm-exporter.txt', import.meta.url);
+const SAMPLE_FILE = new URL('./testdata/dcgm-exporter.txt', import.meta.url);
 const NOW = 1_717_000_000_000;
 const OPTS = { nowMs: NOW, source: 'http://gpu-node-a1:9400/metrics' };
 

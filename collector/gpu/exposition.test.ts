@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ExpositionError, parseExposition, type ExpositionErrorReason, type MetricFamily } from './exposition.js';
 
-const SAMPLE_FILE = new URL('../../../shared/samples/dcgm-exporter.txt', import.meta.url);
+const SAMPLE_FILE = new URL('./testdata/dcgm-exporter.txt', import.meta.url);
 
 function families(text: string): MetricFamily[] {
   return parseExposition(text).families;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, testStack } from '../../test/helpers/stack.js';
 import { startFakeDcgm } from '../../demo/fake-dcgm.js';
 
-const SAMPLE = readFileSync(new URL('../../../shared/samples/dcgm-exporter.txt', import.meta.url), 'utf8');
+const SAMPLE = readFileSync(new URL('./testdata/dcgm-exporter.txt', import.meta.url), 'utf8');
 
 let broken: { url: string; close: () => void };
 let dcgm: Awaited<ReturnType<typeof startFakeDcgm>>;

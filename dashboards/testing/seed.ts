@@ -1,3 +1,4 @@
+import { eventually } from '../../test/helpers/eventually.js';
 import type { ConfigInput } from '../../app/config.js';
 import type { Store } from '../../storage/store.js';
 import { DEMO_GPUS, renderDcgm } from '../../demo/fake-dcgm.js';
@@ -88,13 +89,8 @@ export async function seedDemo(
 /** Waits until every module table of MODULE_ROWS that exists has its rows (the alerting evaluator runs every second, the drift schedule every 5 s). */
 async function moduleRows(store: Pick<Store, 'database' | 'query'>, timeoutMs: number): Promise<void> {
   const tables = new Set((await store.query<{ name: string }>(`SELECT name FROM system.tables WHERE database = {db:String}`, { db: store.database })).map((r) => r.name));
-  const until = Date.now() + timeoutMs;
   for (const { table, where } of MODULE_ROWS.filter((m) => tables.has(m.table))) {
-    for (;;) {
-      const [r] = await store.query<{ n: string | number }>(`SELECT count() AS n FROM ${store.database}.${table} WHERE ${where}`);
-      if (Number(r?.n) > 0) break;
-      if (Date.now() > until) throw new Error(`module table ${table} has no rows (${where}) ${timeoutMs / 1000} s after seeding; is the proof stack started with PROOF_CONFIG?`);
-      await new Promise((res) => setTimeout(res, 100));
-    }
+    const count = async () => Number((await store.query<{ n: string | number }>(`SELECT count() AS n FROM ${store.database}.${table} WHERE ${where}`))[0]?.n);
+    await eventually(count, (n) => n > 0, { timeoutMs, intervalMs: 100, what: `module table ${table} rows (${where}) after seeding; is the proof stack started with PROOF_CONFIG?` });
   }
 }

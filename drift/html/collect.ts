@@ -180,7 +180,7 @@ async function history(api: StackClient, r: DriftReport, features: string[]): Pr
   const rows = await api.sql<Record<string, unknown>>(
     `SELECT toUnixTimestamp64Milli(window_start) AS ws, toUnixTimestamp64Milli(window_end) AS we, feature, method, value, threshold, drifted, status
      FROM ${table} FINAL
-     WHERE ${where} AND (has({feats:Array(String)}, feature) OR feature IN ('@dataset', '@quality'))
+     WHERE ${where} AND status != 'superseded' AND (has({feats:Array(String)}, feature) OR feature IN ('@dataset', '@quality'))
        AND window_end >= (SELECT min(we) FROM (SELECT DISTINCT window_end AS we FROM ${table} WHERE ${where} ORDER BY we DESC LIMIT ${HISTORY_WINDOWS}))
      ORDER BY we, ws, feature, method`,
     { m: r.model, to: Date.parse(r.window.to), feats: features, sn: r.segment?.name ?? '', sv: r.segment?.value ?? '' },

@@ -26,10 +26,18 @@ export function createDriftGauges(registry: Registry) {
 
 type Labelled = { remove(labels: never): void };
 const previous = new WeakMap<DriftGauges, Map<string, [Labelled, Record<string, string>][]>>();
+const newestEnd = new WeakMap<DriftGauges, Map<string, number>>();
 
-/** Sets the gauges from an unsegmented report; series of features that vanished are removed. */
+/**
+ * Sets the gauges from an unsegmented report; series of features that vanished are removed. The
+ * gauges show the newest window: the re-evaluation of an older one (late data) leaves them alone.
+ */
 export function updateGauges(g: DriftGauges, report: DriftReport, quality: QualityReport | null, windowEndMs: number): void {
   const model = report.model;
+  const ends = newestEnd.get(g) ?? new Map<string, number>();
+  newestEnd.set(g, ends);
+  if (windowEndMs < (ends.get(model) ?? -Infinity)) return;
+  ends.set(model, windowEndMs);
   const byModel = previous.get(g) ?? new Map();
   previous.set(g, byModel);
   for (const [gauge, labels] of byModel.get(model) ?? []) gauge.remove(labels as never);

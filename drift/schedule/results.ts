@@ -83,3 +83,54 @@ export function qualityRows(model: string, g: QualityGroup, segment: { name: str
   }
   return rows;
 }
+
+/** Status of a row that retires a result an earlier evaluation of the window wrote and the newest one did not. */
+export const SUPERSEDED = 'superseded';
+
+/** A result's identity within one window: the tables' sorting key without model and window. */
+export interface ResultKey {
+  feature: string;
+  method: string;
+  kind: string;
+  segment_name?: string;
+  segment_value?: string;
+}
+
+const keyString = (k: { feature: string; method: string; segment_name?: string; segment_value?: string }) =>
+  JSON.stringify([k.segment_name ?? '', k.segment_value ?? '', k.feature, k.method]);
+
+/**
+ * Rows that retire the results of an earlier evaluation of the same window which `fresh` (the new
+ * evaluation's rows) does not have again: a window first evaluated while its labels were missing
+ * has a `@label`/`status` row that its re-evaluation replaces by `@label`/`chi2`. The tables keep
+ * the newest row per key (ReplacingMergeTree(computed_at)), so these go in the same insert as the
+ * new rows, with the same newer `computed_at`: a reader (FINAL) then sees either the old evaluation
+ * or the new one, never a mix. They carry no value and no verdict, so aggregates and the alerting
+ * reader (which needs both) skip them; readers that list rows filter `status != 'superseded'`.
+ */
+export function supersededRows(previous: ResultKey[], fresh: object[], model: string, windowStartMs: number, windowEndMs: number, computedAtMs: number): object[] {
+  const kept = new Set(fresh.map((r) => keyString(r as ResultKey)));
+  return previous
+    .filter((k) => !kept.has(keyString(k)))
+    .map((k) => ({
+      model,
+      window_start: dt(windowStartMs),
+      window_end: dt(windowEndMs),
+      ...(k.segment_name === undefined ? {} : { segment_name: k.segment_name, segment_value: k.segment_value ?? '' }),
+      feature: k.feature,
+      kind: k.kind,
+      method: k.method,
+      value: null,
+      p_value: null,
+      threshold: null,
+      drifted: null,
+      status: SUPERSEDED,
+      message: 'replaced by a later evaluation of this window',
+      n_reference: 0,
+      n_current: 0,
+      missing_reference: null,
+      missing_current: null,
+      reference: '',
+      computed_at: dt(computedAtMs),
+    }));
+}

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { waitUntil } from './eventually.js';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -25,17 +26,14 @@ export function spawnMlobs(args: string[], env: Record<string, string>, nodeArgs
   return Object.assign(child, { output: () => out });
 }
 
-/** Waits until GET url answers 200, or throws with the process output. */
+/** Waits until GET url answers 200, or throws with the process output (at once if the process exits). */
 export async function waitReady(url: string, child: { output: () => string; exitCode: number | null }, timeoutMs = 60_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (child.exitCode !== null) throw new Error(`mlobs exited with ${child.exitCode}:\n${child.output()}`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
+  try {
+    await waitUntil(async () => {
+      if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}:\n${child.output()}`);
+      return (await fetch(url).catch(() => null))?.ok === true;
+    }, { timeoutMs, intervalMs: 200, what: `ready at ${url}` });
+  } catch (e) {
+    throw new Error(`mlobs not ready at ${url}: ${(e as Error).message}\n${child.output()}`);
   }
-  throw new Error(`mlobs not ready at ${url} after ${timeoutMs} ms:\n${child.output()}`);
 }

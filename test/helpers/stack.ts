@@ -5,6 +5,8 @@ import { validateConfig, type ConfigInput } from '../../app/config.js';
 import { silentLogger } from '../../core/log.js';
 import { startStack, type Stack } from '../../app/stack.js';
 
+export { eventually, waitUntil } from './eventually.js';
+
 /** A stack on a fresh temporary data dir and a free port, with short batching so tests run fast. */
 export async function testStack(overrides: ConfigInput = {}): Promise<Stack & { post: typeof post; sql: typeof sql; dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mlobs-test-'));
@@ -23,18 +25,14 @@ export async function testStack(overrides: ConfigInput = {}): Promise<Stack & { 
     if (!res.ok) throw new Error(`SQL failed: ${body.error}`);
     return body.data;
   };
-  return Object.assign(stack, { post, sql, dataDir });
-}
-
-/** Polls until `check` returns true or the timeout passes; returns the last value. */
-export async function eventually<T>(fn: () => Promise<T>, check: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let v = await fn();
-  while (!check(v) && Date.now() < until) {
-    await new Promise((r) => setTimeout(r, 50));
-    v = await fn();
-  }
-  return v;
+  // The stack's drain answers false on timeout; a test that went on would assert on a half-stored
+  // state, so here a timeout fails the test (and a success still answers true, as before).
+  const stackDrain = stack.drain;
+  const drain = async (timeoutMs = 30_000): Promise<true> => {
+    if (!(await stackDrain(timeoutMs))) throw new Error(`events not stored within ${timeoutMs} ms: a sink still has a backlog`);
+    return true;
+  };
+  return Object.assign(stack, { post, sql, dataDir, drain });
 }
 
 /** Calls `send` every `intervalMs` until stopped; `stop` waits for sends still in flight, so none becomes an unhandled rejection. */
