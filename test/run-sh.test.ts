@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO } from './helpers/process.js';
+import { waitUntil } from './helpers/eventually.js';
 
 const ALL = 'kcat openjdk-17-jdk-headless maven prometheus prometheus-alertmanager chromium';
 const dirs: string[] = [];
@@ -40,13 +41,7 @@ function run(s: { bin: string; policy: string }) {
   return { child, exit, output: () => out };
 }
 
-async function waitFor(what: string, cond: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitFor = (what: string, cond: () => boolean, timeoutMs = 20_000) => waitUntil(cond, { timeoutMs, what });
 
 describe('npm test (test/run.sh) with tools missing', () => {
   it('stops at once when not root, printing the exact apt-get command and installing nothing', async () => {

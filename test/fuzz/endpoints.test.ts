@@ -11,6 +11,7 @@ import { freePort, spawnMlobs, waitReady } from '../helpers/process.js';
 import { ENDPOINTS, build, slotCount, type Endpoint } from './endpoints.js';
 import { ID_FIELD, breakEvent, deepJson, hugeNumbers, invalidUtf8, nanInf, oversizedNames, randomBytes, validEvent, type Fragment } from './generators.js';
 import { configInputs, checkConfigInput } from './config-inputs.js';
+import { eventually } from '../helpers/eventually.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261126);
 /** Inputs per (category, endpoint): 6 categories x 9 rows x 180 + 3 x 180 mixed batches = 10,260 requests. */
@@ -32,17 +33,8 @@ type Outcome = { category: string; endpoint: string; status: number; retryAfter:
 const dir = mkdtempSync(join(tmpdir(), 'mlobs-fuzz-'));
 const RUN = `fz${SEED}x${Date.now().toString(36)}`;
 
-/** Polls until `check` holds; throws with the last value when it does not within the time. */
-async function waitFor<T>(what: string, fn: () => Promise<T>, check: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let v = await fn();
-  while (!check(v)) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(v).slice(0, 2000)}`);
-    await new Promise((r) => setTimeout(r, 200));
-    v = await fn();
-  }
-  return v;
-}
+/** Polls until `check` holds, through the one wait helper (which fails on timeout with the last value). */
+const waitFor = <T>(what: string, fn: () => Promise<T>, check: (v: T) => boolean, timeoutMs = 60_000) => eventually(fn, check, { timeoutMs, intervalMs: 200, what });
 
 describe('hostile input against every endpoint', () => {
   let child: ReturnType<typeof spawnMlobs>;
