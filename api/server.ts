@@ -10,7 +10,7 @@ import type { Bus } from '../bus/bus.js';
 import type { DeadLetterQueue } from '../bus/dead-letters.js';
 import type { Store } from '../storage/store.js';
 import { ingestHandler, sendError } from '../collector/http/ingest.js';
-import { decodeUtf8, readBody } from '../collector/http/body.js';
+import { bodyLimits, decodeUtf8, readBody, smallBody } from '../collector/http/body.js';
 import { publishExposition } from '../collector/gpu/ingest-exposition.js';
 import { bearerAuth } from './auth.js';
 
@@ -37,7 +37,7 @@ export function createApi(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   const auth = bearerAuth(config.server.authToken);
-  const ingestDeps = { ...deps, topicPrefix: config.kafka.topicPrefix, maxBodyBytes: config.server.maxBodyBytes };
+  const ingestDeps = { ...deps, topicPrefix: config.kafka.topicPrefix, bodyLimits: bodyLimits(config.server) };
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -60,7 +60,7 @@ export function createApi(deps: ApiDeps): Express {
     try {
       const pressure = deps.backpressure('gpu_sample');
       if (pressure) throw pressure;
-      const body = await readBody(req, config.server.maxBodyBytes);
+      const body = await readBody(req, ingestDeps.bodyLimits);
       const text = decodeUtf8(body);
       try {
         const oldestMs = deps.oldestAcceptedMs('gpu_sample');
@@ -83,7 +83,7 @@ export function createApi(deps: ApiDeps): Express {
 
   app.post('/v1/sql', auth, async (req, res) => {
     try {
-      const body = await readBody(req, 1024 * 1024);
+      const body = await readBody(req, smallBody(1024 * 1024));
       let parsed: { query?: unknown; params?: unknown };
       try {
         parsed = JSON.parse(decodeUtf8(body));

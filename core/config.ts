@@ -32,9 +32,16 @@ export const configSchema = z
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(8080),
         authToken: z.string().min(16, 'must be at least 16 characters').optional(),
+        // Bytes on the wire, then after gzip/deflate is undone: a small gzip body can inflate a thousandfold.
         maxBodyBytes: z.number().int().positive().default(16 * 1024 * 1024),
+        maxDecompressedBodyBytes: z.number().int().positive().default(64 * 1024 * 1024),
       })
       .strict()
+      .superRefine((s, ctx) => {
+        if (s.maxDecompressedBodyBytes < s.maxBodyBytes) {
+          ctx.addIssue({ code: 'custom', path: ['maxDecompressedBodyBytes'], message: 'must be at least server.maxBodyBytes' });
+        }
+      })
       .prefault({}),
     storage: z
       .object({

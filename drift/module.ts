@@ -1,4 +1,5 @@
 import type { StackModule } from '../app/module.js';
+import { bodyLimits } from '../collector/http/body.js';
 import { driftRouter } from './http/router.js';
 import { DRIFT_MIGRATIONS } from './migrations.js';
 import { createDriftGauges } from './schedule/gauges.js';
@@ -16,7 +17,7 @@ export function createDriftModule(opts: { signals?: SignalSink } = {}): StackMod
   return {
     name: 'drift',
     migrations: DRIFT_MIGRATIONS,
-    router: (ctx) => driftRouter({ store: ctx.store, config: ctx.config.drift, logger: ctx.logger, now: ctx.now, maxBodyBytes: ctx.config.server.maxBodyBytes }),
+    router: (ctx) => driftRouter({ store: ctx.store, config: ctx.config.drift, logger: ctx.logger, now: ctx.now, bodyLimits: bodyLimits(ctx.config.server) }),
     start: async (ctx) => {
       await dropLeftovers(ctx.store).catch((e) => ctx.logger.warn('could not drop leftover drift tables', { error: errorMessage(e) }));
       return startScheduler({ store: ctx.store, config: ctx.config.drift, logger: ctx.logger, now: ctx.now, gauges: createDriftGauges(ctx.registry), signals: opts.signals });

@@ -6,7 +6,7 @@ import type { Logger } from '../../core/log.js';
 import type { Bus } from '../../bus/bus.js';
 import type { DeadLetterQueue } from '../../bus/dead-letters.js';
 import { validateEvent } from '../../sink/decode.js';
-import { decodeUtf8, readBody, splitItems } from './body.js';
+import { decodeUtf8, readBody, splitItems, type BodyLimits } from './body.js';
 
 export interface IngestDeps {
   bus: Bus;
@@ -14,7 +14,8 @@ export interface IngestDeps {
   metrics: Metrics;
   logger: Logger;
   topicPrefix: string;
-  maxBodyBytes: number;
+  /** Caps on the body, on the wire and decompressed. */
+  bodyLimits: BodyLimits;
   /** Non-null when the path to storage is congested: answer 503 with this Retry-After. */
   backpressure: (kind: EventKind) => BackpressureError | null;
   /** The oldest event time the kind's table keeps (see core/retention.ts). */
@@ -34,7 +35,7 @@ export function ingestHandler(kind: EventKind, deps: IngestDeps) {
     try {
       const pressure = deps.backpressure(kind);
       if (pressure) throw pressure;
-      const body = await readBody(req, deps.maxBodyBytes);
+      const body = await readBody(req, deps.bodyLimits);
       let items;
       try {
         items = splitItems(decodeUtf8(body));
@@ -78,6 +79,7 @@ export function ingestHandler(kind: EventKind, deps: IngestDeps) {
 
 const STATUS_BY_REASON: Record<string, number> = {
   body_too_large: 413,
+  bad_encoding: 400,
   invalid_utf8: 400,
   invalid_json: 400,
   empty_body: 400,

@@ -1,5 +1,6 @@
 import type { ModuleContext, StackModule } from '../../app/module.js';
 import { openReadOnlyEngine, type ReadOnlyEngine } from './engine.js';
+import { bodyLimits } from '../../collector/http/body.js';
 import { clickhouseHttpRouter } from './router.js';
 
 const engines = new WeakMap<ModuleContext, Promise<ReadOnlyEngine | null>>();
@@ -24,5 +25,5 @@ export const clickhouseHttpModule: StackModule = {
       (await engineOf(ctx))?.close();
     };
   },
-  router: (ctx) => clickhouseHttpRouter(() => engineOf(ctx), ctx.store.database, ctx.config.server.maxBodyBytes),
+  router: (ctx) => clickhouseHttpRouter(() => engineOf(ctx), ctx.store.database, bodyLimits(ctx.config.server)),
 };
