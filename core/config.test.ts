@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, validateConfig } from './config.js';
+import { isLoopback, loadConfig, validateConfig } from './config.js';
 import { parseDurationMs } from './duration.js';
 
 const yamlFile = (text: string) => {
@@ -44,6 +44,10 @@ describe('config', () => {
     expect(loadConfig({ env: { MLOBS_HOST: '0.0.0.0', MLOBS_AUTH_TOKEN: 'a-long-enough-token' } }).server.host).toBe('0.0.0.0');
   });
 
+  it('requires the token for a host name that merely starts with 127.', () => {
+    expect(() => loadConfig({ env: { MLOBS_HOST: '127.example.com' } })).toThrow(/server\.host is 127\.example\.com[\s\S]*authToken/);
+  });
+
   it('refuses a retention long enough to overflow the TTL arithmetic', () => {
     expect(() => validateConfig({ storage: { retentionDays: { gpuSamples: 36_500 } } })).toThrow(/storage\.retentionDays\.gpuSamples: at most 7300 days/);
   });
@@ -56,6 +60,16 @@ describe('config', () => {
     expect(validateConfig({ collectors: { dcgm: { scrapeIntervalMs: '30s', scrapeTimeoutMs: '10s' } } }).collectors.dcgm).toMatchObject({ scrapeIntervalMs: 30_000, scrapeTimeoutMs: 10_000 });
     expect(() => validateConfig({ collectors: { dcgm: { scrapeIntervalMs: '5s', scrapeTimeoutMs: '10s' } } })).toThrow(/scrapeTimeoutMs: must not exceed/);
   });
+});
+
+describe('isLoopback', () => {
+  it.each([
+    ['127.0.0.1', true], ['127.255.255.254', true], ['127.1.2.3', true], ['localhost', true], ['LOCALHOST', true],
+    ['::1', true], ['[::1]', true], ['0:0:0:0:0:0:0:1', true], ['::ffff:127.0.0.1', true], ['::ffff:7f00:1', true],
+    ['127.example.com', false], ['127.0.0.1.nip.io', false], ['localhost.example.com', false], ['127', false], ['127.1', false],
+    ['0.0.0.0', false], ['::', false], ['10.0.0.1', false], ['128.0.0.1', false], ['::ffff:10.0.0.1', false], ['::2', false],
+    ['fe80::1', false], ['', false], ['example.com', false],
+  ])('says %j is loopback: %s', (host, loopback) => expect(isLoopback(host)).toBe(loopback));
 });
 
 describe('parseDurationMs', () => {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 // Durations are stored in milliseconds (names end in Ms) but may be written as `15s`, `2h`.
 import { durationMs } from './schemas/common.js';
@@ -193,7 +194,25 @@ export function loadConfig(src: ConfigSources = {}): Config {
   return config;
 }
 
-/** True for addresses only this machine can reach. */
+/**
+ * True only for a listen address that other machines cannot reach: a literal loopback address
+ * (127.0.0.0/8, ::1, or 127.x.x.x mapped into IPv6) or the name `localhost`. Any other name counts
+ * as reachable, because a name such as 127.example.com can resolve anywhere; so do the wildcard
+ * addresses 0.0.0.0 and ::.
+ */
 export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  if (h === 'localhost') return true;
+  const family = isIP(h);
+  if (family === 4) return h.split('.')[0] === '127';
+  if (family !== 6) return false;
+  try {
+    // The URL parser normalises every spelling of an IPv6 address (0:0:0:0:0:0:0:1, ::ffff:7f00:1, …).
+    const n = new URL(`http://[${h}]/`).hostname.slice(1, -1);
+    if (n === '::1') return true;
+    const mapped = /^::ffff:([0-9a-f]{1,4}):[0-9a-f]{1,4}$/.exec(n);
+    return mapped !== null && parseInt(mapped[1]!, 16) >> 8 === 127;
+  } catch {
+    return false;
+  }
 }
