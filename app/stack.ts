@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { trace } from '@opentelemetry/api';
 import type { Config } from '../core/config.js';
@@ -112,11 +112,14 @@ export async function startStack(config: Config, deps: StackDeps): Promise<Stack
     }
     const routers = modules.flatMap((m) => (m.router ? [m.router(ctx)] : []));
     const app = createApi({ config, store, bus, deadLetters, registry, metrics, logger, now, backpressure, readiness, routers, oldestAcceptedMs: oldest });
-    const server: Server = await new Promise((resolve, reject) => {
-      const srv = app.listen(config.server.port, config.server.host, () => resolve(srv));
-      srv.once('error', reject);
+    const server = createHttpServer(config.server, app);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.server.port, config.server.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-    server.keepAliveTimeout = 65_000;
     cleanup.push(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
     const port = (server.address() as AddressInfo).port;
     const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
@@ -154,4 +157,29 @@ export async function startStack(config: Config, deps: StackDeps): Promise<Stack
     await undo();
     throw e;
   }
+}
+
+/**
+ * The HTTP server with the limits that keep slow clients from holding it: a whole request (body
+ * included) must arrive within requestTimeoutMs and its headers within headersTimeoutMs (else 408
+ * and the connection closes), idle keep-alive connections close after keepAliveTimeoutMs, and
+ * connections beyond maxConnections are dropped as they arrive.
+ */
+export function createHttpServer(
+  s: Pick<Config['server'], 'requestTimeoutMs' | 'headersTimeoutMs' | 'keepAliveTimeoutMs' | 'maxConnections'>,
+  app: RequestListener,
+): Server {
+  const server = createServer(
+    {
+      requestTimeout: s.requestTimeoutMs,
+      headersTimeout: s.headersTimeoutMs,
+      keepAliveTimeout: s.keepAliveTimeoutMs,
+      // Node looks for expired requests only this often (30 s by default), so a short timeout
+      // would otherwise be overrun by up to that much.
+      connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(s.headersTimeoutMs / 4))),
+    },
+    app,
+  );
+  server.maxConnections = s.maxConnections;
+  return server;
 }

@@ -48,6 +48,17 @@ describe('config', () => {
     expect(() => loadConfig({ env: { MLOBS_HOST: '127.example.com' } })).toThrow(/server\.host is 127\.example\.com[\s\S]*authToken/);
   });
 
+  it('checks the body caps and the slow-client limits of the server section', () => {
+    const d = validateConfig({}).server;
+    expect(d).toMatchObject({ maxBodyBytes: 16 * 1024 * 1024, maxDecompressedBodyBytes: 64 * 1024 * 1024, requestTimeoutMs: 30_000, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 65_000, maxConnections: 1024 });
+    expect(validateConfig({ server: { requestTimeoutMs: '1m', headersTimeoutMs: '5s', maxConnections: 10 } }).server).toMatchObject({ requestTimeoutMs: 60_000, headersTimeoutMs: 5000, maxConnections: 10 });
+    expect(() => validateConfig({ server: { maxBodyBytes: 2048, maxDecompressedBodyBytes: 1024 } })).toThrow(/server\.maxDecompressedBodyBytes: must be at least server\.maxBodyBytes/);
+    expect(() => validateConfig({ server: { requestTimeoutMs: '5s', headersTimeoutMs: '10s' } })).toThrow(/server\.headersTimeoutMs: must not exceed server\.requestTimeoutMs/);
+    expect(() => validateConfig({ server: { maxConnections: 0 } })).toThrow(/server\.maxConnections/);
+    expect(() => validateConfig({ server: { requestTimeoutMs: 0 } })).toThrow(/server\.requestTimeoutMs: must be a positive duration/);
+    expect(() => validateConfig({ server: { maxDecompressedBodyBytes: -1 } })).toThrow(/server\.maxDecompressedBodyBytes/);
+  });
+
   it('refuses a retention long enough to overflow the TTL arithmetic', () => {
     expect(() => validateConfig({ storage: { retentionDays: { gpuSamples: 36_500 } } })).toThrow(/storage\.retentionDays\.gpuSamples: at most 7300 days/);
   });

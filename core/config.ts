@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 // Durations are stored in milliseconds (names end in Ms) but may be written as `15s`, `2h`.
-import { durationMs } from './schemas/common.js';
+import { durationMs, positiveDurationMs } from './schemas/common.js';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from './errors.js';
 import { driftConfigSchema } from '../drift/config.js';
@@ -36,11 +36,22 @@ export const configSchema = z
         // Bytes on the wire, then after gzip/deflate is undone: a small gzip body can inflate a thousandfold.
         maxBodyBytes: z.number().int().positive().default(16 * 1024 * 1024),
         maxDecompressedBodyBytes: z.number().int().positive().default(64 * 1024 * 1024),
+        // Slow clients (one byte a second on many connections) must not hold the server: a request
+        // has this long to arrive whole, its headers this long, and connections beyond the cap are dropped.
+        requestTimeoutMs: positiveDurationMs.default(30_000),
+        headersTimeoutMs: positiveDurationMs.default(10_000),
+        // Idle keep-alive connections; above the 60 s idle timeout of common load balancers, so they close first.
+        keepAliveTimeoutMs: positiveDurationMs.default(65_000),
+        maxConnections: z.number().int().positive().default(1024),
       })
       .strict()
       .superRefine((s, ctx) => {
         if (s.maxDecompressedBodyBytes < s.maxBodyBytes) {
           ctx.addIssue({ code: 'custom', path: ['maxDecompressedBodyBytes'], message: 'must be at least server.maxBodyBytes' });
+        }
+        // Node refuses a headers timeout longer than the request timeout it is part of.
+        if (s.headersTimeoutMs > s.requestTimeoutMs) {
+          ctx.addIssue({ code: 'custom', path: ['headersTimeoutMs'], message: 'must not exceed server.requestTimeoutMs' });
         }
       })
       .prefault({}),
