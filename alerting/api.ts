@@ -1,5 +1,6 @@
-import express, { Router, type Request, type Response } from 'express';
-import { errorMessage } from '../core/errors.js';
+import { Router, type Request, type Response } from 'express';
+import { MlobsError, errorMessage } from '../core/errors.js';
+import { decodeUtf8, readBody, smallBody } from '../http/body.js';
 import type { AlertingEngine, AlertView } from './engine.js';
 import { SilenceError, type Silence } from './silences.js';
 
@@ -23,6 +24,20 @@ export function alertJson(a: AlertView) {
 }
 
 const silenceJson = (s: Silence & { state?: string }) => ({ ...s, startsAt: iso(s.startsAtMs), endsAt: iso(s.endsAtMs), updatedAt: iso(s.updatedAtMs) });
+
+/** A silence as JSON (an empty body is `{}`, so the answer names the missing fields), read through the shared body reader. */
+async function readSilenceBody(req: Request): Promise<Record<string, unknown>> {
+  const text = decodeUtf8(await readBody(req, smallBody(64 * 1024)));
+  if (text.trim() === '') return {};
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new MlobsError(`body is not valid JSON: ${errorMessage(e)}`, { reason: 'invalid_json', retryable: false });
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new MlobsError('body must be a JSON object such as {"matchers": [...], "endsAt": "..."}', { reason: 'invalid_json', retryable: false });
+  return v as Record<string, unknown>;
+}
 
 /** Routes: GET /v1/alerts, GET /v1/slo, GET/POST /v1/silences, DELETE /v1/silences/:id. */
 export function alertingRouter(engine: () => AlertingEngine | undefined, now: () => number): Router {
@@ -60,11 +75,17 @@ export function alertingRouter(engine: () => AlertingEngine | undefined, now: ()
     '/v1/silences',
     withEngine((e, _req, res) => res.json({ silences: e.silences.list(now()).map(silenceJson) })),
   );
-  r.post(
-    '/v1/silences',
-    express.json({ limit: '64kb' }),
-    withEngine((e, req, res) => res.status(201).json(silenceJson(e.silences.create(req.body ?? {}, now())))),
-  );
+  r.post('/v1/silences', async (req, res) => {
+    let body: Record<string, unknown>;
+    try {
+      body = await readSilenceBody(req);
+    } catch (err) {
+      const e = err as MlobsError;
+      res.status(e.reason === 'body_too_large' ? 413 : e.retryable ? 503 : 400).json({ error: e.message, reason: e.reason });
+      return;
+    }
+    withEngine((e, _req, res) => res.status(201).json(silenceJson(e.silences.create(body, now()))))(req, res);
+  });
   r.delete(
     '/v1/silences/:id',
     withEngine((e, req, res) => res.json(silenceJson(e.silences.expire(String(req.params.id), now())))),

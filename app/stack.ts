@@ -1,5 +1,4 @@
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { trace } from '@opentelemetry/api';
 import type { Logger } from '../core/log.js';
@@ -15,7 +14,8 @@ import { openStore } from '../storage/clickhouse.js';
 import { migrate, MIGRATIONS } from '../storage/migrations.js';
 import { lockDataDir } from '../storage/lock.js';
 import type { Store } from '../storage/store.js';
-import { createHttpApp } from '../http/server.js';
+import { createHttpApp, createHttpServer } from '../http/server.js';
+import { bodyLimits } from '../http/body.js';
 import type { Job, ModuleContext, StackModule } from '../plugin/module.js';
 import { Sink } from '../sink/sink.js';
 import { DcgmScraper } from '../collector/gpu/scraper.js';
@@ -133,13 +133,16 @@ export async function startStack(config: Config, deps: StackDeps): Promise<Stack
       for (const s of sinks) if (s.degraded) problems.push(`sink ${s.opts.kind} failing to insert`);
       return problems;
     };
-    const ingest = ingestRoutes({ bus, deadLetters, metrics, logger, now, backpressure, oldestAcceptedMs: oldest, topicPrefix: config.kafka.topicPrefix, maxBodyBytes: config.server.maxBodyBytes });
+    const ingest = ingestRoutes({ bus, deadLetters, metrics, logger, now, backpressure, oldestAcceptedMs: oldest, topicPrefix: config.kafka.topicPrefix, bodyLimits: bodyLimits(config.server) });
     const app = createHttpApp({ authToken: config.server.authToken, registry, readiness, routes: [ingest, ...routes] });
-    const server: Server = await new Promise((resolve, reject) => {
-      const srv = app.listen(config.server.port, config.server.host, () => resolve(srv));
-      srv.once('error', reject);
+    const server = createHttpServer(config.server, app);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.server.port, config.server.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-    server.keepAliveTimeout = 65_000;
     // Stops first: no new input while the rest winds down.
     life.add('http server', () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
     const port = (server.address() as AddressInfo).port;
@@ -153,3 +156,4 @@ export async function startStack(config: Config, deps: StackDeps): Promise<Stack
     throw e;
   }
 }
+

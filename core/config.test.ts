@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, validateConfig } from './config.js';
+import { isLoopback, loadConfig, validateConfig } from './config.js';
 import { parseDurationMs } from './duration.js';
 
 const yamlFile = (text: string) => {
@@ -44,6 +44,21 @@ describe('config', () => {
     expect(loadConfig({ env: { MLOBS_HOST: '0.0.0.0', MLOBS_AUTH_TOKEN: 'a-long-enough-token' } }).server.host).toBe('0.0.0.0');
   });
 
+  it('requires the token for a host name that merely starts with 127.', () => {
+    expect(() => loadConfig({ env: { MLOBS_HOST: '127.example.com' } })).toThrow(/server\.host is 127\.example\.com[\s\S]*authToken/);
+  });
+
+  it('checks the body caps and the slow-client limits of the server section', () => {
+    const d = validateConfig({}).server;
+    expect(d).toMatchObject({ maxBodyBytes: 16 * 1024 * 1024, maxDecompressedBodyBytes: 64 * 1024 * 1024, requestTimeoutMs: 30_000, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 65_000, maxConnections: 1024 });
+    expect(validateConfig({ server: { requestTimeoutMs: '1m', headersTimeoutMs: '5s', maxConnections: 10 } }).server).toMatchObject({ requestTimeoutMs: 60_000, headersTimeoutMs: 5000, maxConnections: 10 });
+    expect(() => validateConfig({ server: { maxBodyBytes: 2048, maxDecompressedBodyBytes: 1024 } })).toThrow(/server\.maxDecompressedBodyBytes: must be at least server\.maxBodyBytes/);
+    expect(() => validateConfig({ server: { requestTimeoutMs: '5s', headersTimeoutMs: '10s' } })).toThrow(/server\.headersTimeoutMs: must not exceed server\.requestTimeoutMs/);
+    expect(() => validateConfig({ server: { maxConnections: 0 } })).toThrow(/server\.maxConnections/);
+    expect(() => validateConfig({ server: { requestTimeoutMs: 0 } })).toThrow(/server\.requestTimeoutMs: must be a positive duration/);
+    expect(() => validateConfig({ server: { maxDecompressedBodyBytes: -1 } })).toThrow(/server\.maxDecompressedBodyBytes/);
+  });
+
   it('refuses a retention long enough to overflow the TTL arithmetic', () => {
     expect(() => validateConfig({ storage: { retentionDays: { gpuSamples: 36_500 } } })).toThrow(/storage\.retentionDays\.gpuSamples: at most 7300 days/);
   });
@@ -56,6 +71,16 @@ describe('config', () => {
     expect(validateConfig({ collectors: { dcgm: { scrapeIntervalMs: '30s', scrapeTimeoutMs: '10s' } } }).collectors.dcgm).toMatchObject({ scrapeIntervalMs: 30_000, scrapeTimeoutMs: 10_000 });
     expect(() => validateConfig({ collectors: { dcgm: { scrapeIntervalMs: '5s', scrapeTimeoutMs: '10s' } } })).toThrow(/scrapeTimeoutMs: must not exceed/);
   });
+});
+
+describe('isLoopback', () => {
+  it.each([
+    ['127.0.0.1', true], ['127.255.255.254', true], ['127.1.2.3', true], ['localhost', true], ['LOCALHOST', true],
+    ['::1', true], ['[::1]', true], ['0:0:0:0:0:0:0:1', true], ['::ffff:127.0.0.1', true], ['::ffff:7f00:1', true],
+    ['127.example.com', false], ['127.0.0.1.nip.io', false], ['localhost.example.com', false], ['127', false], ['127.1', false],
+    ['0.0.0.0', false], ['::', false], ['10.0.0.1', false], ['128.0.0.1', false], ['::ffff:10.0.0.1', false], ['::2', false],
+    ['fe80::1', false], ['', false], ['example.com', false],
+  ])('says %j is loopback: %s', (host, loopback) => expect(isLoopback(host)).toBe(loopback));
 });
 
 describe('parseDurationMs', () => {

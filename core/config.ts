@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 // Durations are stored in milliseconds (names end in Ms) but may be written as `15s`, `2h`.
-import { durationMs } from './schemas/common.js';
+import { durationMs, positiveDurationMs } from './schemas/common.js';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from './errors.js';
 
@@ -32,9 +33,27 @@ export const baseConfigShape = {
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(8080),
         authToken: z.string().min(16, 'must be at least 16 characters').optional(),
+        // Bytes on the wire, then after gzip/deflate is undone: a small gzip body can inflate a thousandfold.
         maxBodyBytes: z.number().int().positive().default(16 * 1024 * 1024),
+        maxDecompressedBodyBytes: z.number().int().positive().default(64 * 1024 * 1024),
+        // Slow clients (one byte a second on many connections) must not hold the server: a request
+        // has this long to arrive whole, its headers this long, and connections beyond the cap are dropped.
+        requestTimeoutMs: positiveDurationMs.default(30_000),
+        headersTimeoutMs: positiveDurationMs.default(10_000),
+        // Idle keep-alive connections; above the 60 s idle timeout of common load balancers, so they close first.
+        keepAliveTimeoutMs: positiveDurationMs.default(65_000),
+        maxConnections: z.number().int().positive().default(1024),
       })
       .strict()
+      .superRefine((s, ctx) => {
+        if (s.maxDecompressedBodyBytes < s.maxBodyBytes) {
+          ctx.addIssue({ code: 'custom', path: ['maxDecompressedBodyBytes'], message: 'must be at least server.maxBodyBytes' });
+        }
+        // Node refuses a headers timeout longer than the request timeout it is part of.
+        if (s.headersTimeoutMs > s.requestTimeoutMs) {
+          ctx.addIssue({ code: 'custom', path: ['headersTimeoutMs'], message: 'must not exceed server.requestTimeoutMs' });
+        }
+      })
       .prefault({}),
     storage: z
       .object({
@@ -189,7 +208,25 @@ export function loadConfig<S extends z.ZodType<BaseConfig> = typeof baseConfigSc
   return config as z.infer<S>;
 }
 
-/** True for addresses only this machine can reach. */
+/**
+ * True only for a listen address that other machines cannot reach: a literal loopback address
+ * (127.0.0.0/8, ::1, or 127.x.x.x mapped into IPv6) or the name `localhost`. Any other name counts
+ * as reachable, because a name such as 127.example.com can resolve anywhere; so do the wildcard
+ * addresses 0.0.0.0 and ::.
+ */
 export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  if (h === 'localhost') return true;
+  const family = isIP(h);
+  if (family === 4) return h.split('.')[0] === '127';
+  if (family !== 6) return false;
+  try {
+    // The URL parser normalises every spelling of an IPv6 address (0:0:0:0:0:0:0:1, ::ffff:7f00:1, …).
+    const n = new URL(`http://[${h}]/`).hostname.slice(1, -1);
+    if (n === '::1') return true;
+    const mapped = /^::ffff:([0-9a-f]{1,4}):[0-9a-f]{1,4}$/.exec(n);
+    return mapped !== null && parseInt(mapped[1]!, 16) >> 8 === 127;
+  } catch {
+    return false;
+  }
 }

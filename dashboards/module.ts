@@ -1,3 +1,4 @@
+import { bodyLimits } from '../http/body.js';
 import { defineModule } from '../plugin/module.js';
 import { openReadOnlyEngine } from './chhttp/engine.js';
 import { clickhouseHttpRouter } from './chhttp/router.js';
@@ -15,7 +16,7 @@ export const dashboardsModule = defineModule({
     // with a ClickHouse server, clients should query that server and the endpoint says so (501).
     const engine = ctx.store.mode === 'embedded' ? await openReadOnlyEngine(ctx.config.storage.dataDir, ctx.store.database) : null;
     return {
-      routes: clickhouseHttpRouter(async () => engine, ctx.store.database, ctx.config.server.maxBodyBytes),
+      routes: clickhouseHttpRouter(async () => engine, ctx.store.database, bodyLimits(ctx.config.server)),
       close: async () => engine?.close(),
     };
   },

@@ -1,4 +1,5 @@
 import { errorMessage } from '../core/errors.js';
+import { bodyLimits } from '../http/body.js';
 import { defineModule } from '../plugin/module.js';
 import type { Store } from '../storage/store.js';
 import { drift } from './cli/cli.js';
@@ -21,7 +22,7 @@ export function createDriftModule(opts: { signals?: SignalSink } = {}) {
     migrations: DRIFT_MIGRATIONS,
     commands: [{ name: 'drift', summary: 'drift reports, references and model quality (mlobs drift --help)', run: (argv) => drift(argv) }],
     setup: (ctx) => ({
-      routes: driftRouter({ store: ctx.store, config: ctx.moduleConfig, logger: ctx.logger, now: ctx.now, maxBodyBytes: ctx.config.server.maxBodyBytes }),
+      routes: driftRouter({ store: ctx.store, config: ctx.moduleConfig, logger: ctx.logger, now: ctx.now, bodyLimits: bodyLimits(ctx.config.server) }),
       jobs: [
         {
           name: 'drift.schedule',

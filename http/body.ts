@@ -1,34 +1,103 @@
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
+import { createGunzip, createInflate, type Gunzip, type Inflate } from 'node:zlib';
 import { MlobsError } from '../core/errors.js';
 
-/** Reads the raw request body up to `maxBytes`; throws MlobsError reason `body_too_large` (413) beyond it. */
-export function readBody(req: Request, maxBytes: number): Promise<Buffer> {
+/**
+ * The two caps every request body is read under. Both are needed: a gzip body of 100 KiB on the
+ * wire can inflate to 100 MiB, so a cap on the wire bytes alone does not bound memory.
+ */
+export interface BodyLimits {
+  /** Bytes as they arrive on the wire (still compressed when the client used Content-Encoding). */
+  maxBytes: number;
+  /** Bytes after the Content-Encoding is undone: what the handler ends up holding. */
+  maxDecompressedBytes: number;
+}
+
+/** The body caps of the server config (`server.maxBodyBytes`, `server.maxDecompressedBodyBytes`). */
+export function bodyLimits(server: { maxBodyBytes: number; maxDecompressedBodyBytes: number }): BodyLimits {
+  return { maxBytes: server.maxBodyBytes, maxDecompressedBytes: server.maxDecompressedBodyBytes };
+}
+
+/** One cap for both, for endpoints whose bodies are small by nature (a query, a silence). */
+export function smallBody(maxBytes: number): BodyLimits {
+  return { maxBytes, maxDecompressedBytes: maxBytes };
+}
+
+const tooLarge = (message: string) => new MlobsError(message, { reason: 'body_too_large', retryable: false });
+const badEncoding = (message: string) => new MlobsError(message, { reason: 'bad_encoding', retryable: false });
+
+/** The decoder for a Content-Encoding header, or an error naming the encoding that is not supported. */
+function decoderFor(header: string | string[] | undefined): (() => Gunzip | Inflate) | null | MlobsError {
+  const value = (Array.isArray(header) ? header.join(',') : (header ?? '')).trim().toLowerCase();
+  if (value === '' || value === 'identity') return null;
+  if (value === 'gzip' || value === 'x-gzip') return () => createGunzip();
+  if (value === 'deflate') return () => createInflate();
+  return badEncoding(`Content-Encoding ${JSON.stringify(value)} is not supported (use gzip, deflate or none)`);
+}
+
+/**
+ * Reads a request body: the one reader every endpoint uses. It enforces the wire cap and, for a
+ * gzip or deflate body, inflates it as it streams in and stops at the decompressed cap, so a
+ * compression bomb is never inflated whole. Rejects with MlobsError reason `body_too_large` (413)
+ * past either cap and `bad_encoding` (400) for an unsupported encoding or a corrupt stream.
+ */
+export function readBody(req: IncomingMessage, limits: BodyLimits): Promise<Buffer> {
+  const { maxBytes, maxDecompressedBytes } = limits;
   return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > maxBytes) {
+    const refuse = (e: MlobsError) => {
       req.resume();
-      return reject(new MlobsError(`request body of ${declared} bytes exceeds the limit of ${maxBytes}`, { reason: 'body_too_large', retryable: false }));
-    }
+      reject(e);
+    };
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > maxBytes) return refuse(tooLarge(`request body of ${declared} bytes exceeds the limit of ${maxBytes}`));
+    const decoder = decoderFor(req.headers['content-encoding']);
+    if (decoder instanceof MlobsError) return refuse(decoder);
+    const inflater = decoder ? decoder() : null;
     const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    req.on('data', (c: Buffer) => {
-      if (done) return;
-      size += c.length;
-      if (size > maxBytes) {
-        done = true;
-        req.resume();
-        reject(new MlobsError(`request body exceeds the limit of ${maxBytes} bytes`, { reason: 'body_too_large', retryable: false }));
-        return;
-      }
+    let wire = 0;
+    let decoded = 0;
+    let settled = false;
+    const fail = (e: MlobsError) => {
+      if (settled) return;
+      settled = true;
+      // Stop inflating at once and let the rest of the upload drain unread.
+      inflater?.destroy();
+      req.resume();
+      reject(e);
+    };
+    const finish = () => {
+      if (settled) return;
+      settled = true;
+      resolve(Buffer.concat(chunks, decoded));
+    };
+    const keep = (c: Buffer) => {
+      decoded += c.length;
+      if (decoded > maxDecompressedBytes) return fail(tooLarge(`request body inflates past the limit of ${maxDecompressedBytes} bytes`));
       chunks.push(c);
+    };
+    req.on('data', (c: Buffer) => {
+      if (settled) return;
+      wire += c.length;
+      if (wire > maxBytes) return fail(tooLarge(`request body exceeds the limit of ${maxBytes} bytes`));
+      if (inflater) inflater.write(c);
+      else keep(c);
     });
     req.on('end', () => {
-      if (!done) resolve(Buffer.concat(chunks));
+      if (settled) return;
+      if (inflater) inflater.end();
+      else finish();
     });
-    req.on('error', (e) => {
-      if (!done) reject(new MlobsError(`reading request body failed: ${e.message}`, { reason: 'body_read_failed', retryable: true }));
+    req.on('error', (e) => fail(new MlobsError(`reading request body failed: ${e.message}`, { reason: 'body_read_failed', retryable: true })));
+    req.on('close', () => {
+      if (!req.complete) fail(new MlobsError('the client closed the connection before the body was complete', { reason: 'body_read_failed', retryable: true }));
     });
+    if (inflater) {
+      inflater.on('data', (c: Buffer) => {
+        if (!settled) keep(c);
+      });
+      inflater.on('end', finish);
+      inflater.on('error', (e: Error) => fail(badEncoding(`request body is not valid ${String(req.headers['content-encoding']).trim()}: ${e.message}`)));
+    }
   });
 }
 

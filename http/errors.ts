@@ -4,6 +4,7 @@ import type { Logger } from '../core/log.js';
 
 const STATUS_BY_REASON: Record<string, number> = {
   body_too_large: 413,
+  bad_encoding: 400,
   invalid_utf8: 400,
   invalid_json: 400,
   empty_body: 400,

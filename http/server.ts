@@ -1,3 +1,4 @@
+import { createServer, type RequestListener, type Server } from 'node:http';
 import express, { type Express, type Router } from 'express';
 import type { Registry } from 'prom-client';
 import { bearerAuth } from './auth.js';
@@ -33,4 +34,34 @@ export function createHttpApp(opts: HttpAppOptions): Express {
     res.status(404).json({ error: 'no such endpoint', reason: 'not_found' });
   });
   return app;
+}
+
+/** The server limits of the `server:` config section. */
+export interface ServerLimits {
+  requestTimeoutMs: number;
+  headersTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxConnections: number;
+}
+
+/**
+ * The HTTP server with the limits that keep slow clients from holding it: a whole request (body
+ * included) must arrive within requestTimeoutMs and its headers within headersTimeoutMs (else 408
+ * and the connection closes), idle keep-alive connections close after keepAliveTimeoutMs, and
+ * connections beyond maxConnections are dropped as they arrive.
+ */
+export function createHttpServer(s: ServerLimits, app: RequestListener): Server {
+  const server = createServer(
+    {
+      requestTimeout: s.requestTimeoutMs,
+      headersTimeout: s.headersTimeoutMs,
+      keepAliveTimeout: s.keepAliveTimeoutMs,
+      // Node looks for expired requests only this often (30 s by default), so a short timeout
+      // would otherwise be overrun by up to that much.
+      connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(s.headersTimeoutMs / 4))),
+    },
+    app,
+  );
+  server.maxConnections = s.maxConnections;
+  return server;
 }

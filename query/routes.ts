@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { MlobsError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { Store } from '../storage/store.js';
-import { decodeUtf8, readBody } from '../http/body.js';
+import { decodeUtf8, readBody, smallBody } from '../http/body.js';
 import { sendError } from '../http/errors.js';
 
 const MAX_QUERY_BYTES = 1024 * 1024;
@@ -12,7 +12,7 @@ export function queryRoutes(deps: { store: Store; logger: Logger }): Router {
   const r = Router();
   r.post('/v1/sql', async (req, res) => {
     try {
-      const body = await readBody(req, MAX_QUERY_BYTES);
+      const body = await readBody(req, smallBody(MAX_QUERY_BYTES));
       let parsed: { query?: unknown; params?: unknown };
       try {
         parsed = JSON.parse(decodeUtf8(body));

@@ -7,7 +7,7 @@ import type { Logger } from '../../core/log.js';
 import type { Bus } from '../../bus/bus.js';
 import type { DeadLetterQueue } from '../../bus/dead-letters.js';
 import { validateEvent } from '../../core/schemas/validate.js';
-import { decodeUtf8, readBody, splitItems } from '../../http/body.js';
+import { decodeUtf8, readBody, splitItems, type BodyLimits } from '../../http/body.js';
 
 export interface IngestDeps {
   bus: Bus;
@@ -15,7 +15,8 @@ export interface IngestDeps {
   metrics: Metrics;
   logger: Logger;
   topicPrefix: string;
-  maxBodyBytes: number;
+  /** Caps on the body, on the wire and decompressed. */
+  bodyLimits: BodyLimits;
   /** Non-null when the path to storage is congested: answer 503 with this Retry-After. */
   backpressure: (kind: EventKind) => BackpressureError | null;
   /** The oldest event time the kind's table keeps (see core/retention.ts). */
@@ -35,7 +36,7 @@ export function ingestHandler(kind: EventKind, deps: IngestDeps) {
     try {
       const pressure = deps.backpressure(kind);
       if (pressure) throw pressure;
-      const body = await readBody(req, deps.maxBodyBytes);
+      const body = await readBody(req, deps.bodyLimits);
       let items;
       try {
         items = splitItems(decodeUtf8(body));

@@ -22,7 +22,7 @@ function gpuPushHandler(deps: IngestDeps) {
     try {
       const pressure = deps.backpressure('gpu_sample');
       if (pressure) throw pressure;
-      const body = await readBody(req, deps.maxBodyBytes);
+      const body = await readBody(req, deps.bodyLimits);
       const text = decodeUtf8(body);
       try {
         const oldestMs = deps.oldestAcceptedMs('gpu_sample');

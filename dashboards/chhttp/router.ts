@@ -1,7 +1,8 @@
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import { randomUUID } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
-import { readBody } from '../../http/body.js';
+import { MlobsError } from '../../core/errors.js';
+import { readBody, type BodyLimits } from '../../http/body.js';
 import { refusal } from './settings.js';
 import type { ReadOnlyEngine } from './engine.js';
 
@@ -11,6 +12,7 @@ export const CLICKHOUSE_PATH = '/clickhouse';
 const CONTENT_TYPES: Record<string, string> = { JSON: 'application/json', JSONCompact: 'application/json', JSONEachRow: 'application/x-ndjson', JSONCompactEachRow: 'application/x-ndjson', JSONStrings: 'application/json', CSV: 'text/csv', CSVWithNames: 'text/csv', Native: 'application/octet-stream', RowBinary: 'application/octet-stream', Parquet: 'application/octet-stream', Arrow: 'application/octet-stream' };
 // MEMORY_LIMIT_EXCEEDED, TOO_MANY_SIMULTANEOUS_QUERIES: the same query may succeed later.
 const ENGINE_BUSY = new Set([241, 202]);
+const READER_STATUS: Record<string, number> = { body_too_large: 413, bad_encoding: 400, body_read_failed: 503 };
 const FORMAT_CLAUSE = /\bFORMAT\s+([A-Za-z0-9_]+)\s*$/i;
 
 /** A ClickHouse-style error: status, `X-ClickHouse-Exception-Code` and a `Code: N. DB::Exception:` body that clients parse. */
@@ -26,7 +28,7 @@ function sendError(res: Response, status: number, message: string, code = 164) {
  * and curl use: the query in the URL or the body, `default_format` or a FORMAT clause, `param_*`
  * parameters, `database`, gzip both ways. Read-only: the engine session refuses writes, DDL and settings.
  */
-export function clickhouseHttpRouter(engine: () => Promise<ReadOnlyEngine | null>, database: string, maxBodyBytes: number): Router {
+export function clickhouseHttpRouter(engine: () => Promise<ReadOnlyEngine | null>, database: string, limits: BodyLimits): Router {
   const r = Router();
   r.get([`${CLICKHOUSE_PATH}/ping`, `${CLICKHOUSE_PATH}/replicas_status`], (_req, res) => {
     res.type('text/plain').send('Ok.\n');
@@ -40,8 +42,8 @@ export function clickhouseHttpRouter(engine: () => Promise<ReadOnlyEngine | null
         if (why) return sendError(res, 400, why);
       }
       if (q.database !== undefined && q.database !== database) return sendError(res, 400, `Database ${q.database} is not served here; this endpoint serves ${database}`, 81);
-      let body = req.method === 'POST' ? await readBody(req, maxBodyBytes) : Buffer.alloc(0);
-      if (/gzip/i.test(String(req.headers['content-encoding'] ?? ''))) body = gunzipSync(body);
+      // The shared reader undoes gzip/deflate itself, under both the wire and the decompressed cap.
+      const body = req.method === 'POST' ? await readBody(req, limits) : Buffer.alloc(0);
       // As ClickHouse does: a query in the URL is followed by the body (an INSERT's data).
       const text = [q.query ?? '', body.toString('utf8')].filter((s) => s.length).join('\n').trim().replace(/;\s*$/, '');
       if (!text) return res.type('text/plain').send('Ok.\n');
@@ -60,6 +62,9 @@ export function clickhouseHttpRouter(engine: () => Promise<ReadOnlyEngine | null
       if (gzip) res.setHeader('Content-Encoding', 'gzip');
       res.status(200).end(gzip ? gzipSync(out.bytes) : out.bytes);
     } catch (e) {
+      // The body reader's refusals: the body is too large, not decodable, or the client went away.
+      const readerStatus = e instanceof MlobsError ? READER_STATUS[e.reason] : undefined;
+      if (readerStatus) return sendError(res, readerStatus, (e as Error).message, 36);
       const msg = (e as Error).message ?? String(e);
       const engineCode = Number(/Code: (\d+)\./.exec(msg)?.[1]);
       if (ENGINE_BUSY.has(engineCode)) res.setHeader('Retry-After', '5');

@@ -11,7 +11,7 @@ import { MlobsError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { name as nameSchema } from '../../core/schemas/common.js';
 import { sendError } from '../../http/errors.js';
-import { decodeUtf8, readBody, splitItems } from '../../http/body.js';
+import { decodeUtf8, readBody, smallBody, splitItems, type BodyLimits } from '../../http/body.js';
 import type { Store } from '../../storage/store.js';
 import { referenceSpecSchema, type DriftConfig } from '../config.js';
 import { driftReport } from '../report/report.js';
@@ -26,7 +26,7 @@ export interface DriftHttpDeps {
   config: DriftConfig;
   logger: Logger;
   now: () => number;
-  maxBodyBytes: number;
+  bodyLimits: BodyLimits;
 }
 
 const STATUS: Record<string, number> = { unknown_model: 404, no_reference: 409, unknown_upload: 404, upload_complete: 409 };
@@ -111,7 +111,7 @@ export function driftRouter(deps: DriftHttpDeps): Router {
       if (offset !== undefined && !(Number.isInteger(offset) && offset >= 0)) throw badRequest('offset must be a non-negative integer');
       const completeText = str(q, 'complete') ?? 'true';
       if (completeText !== 'true' && completeText !== 'false') throw badRequest('complete must be true or false');
-      const items = splitItems(decodeUtf8(await readBody(req, deps.maxBodyBytes)));
+      const items = splitItems(decodeUtf8(await readBody(req, deps.bodyLimits)));
       if (items.length === 0) throw badRequest('the body holds no rows');
       const rows: ReferenceRow[] = [];
       const errors: { index: number; error: string }[] = [];
@@ -137,7 +137,7 @@ export function driftRouter(deps: DriftHttpDeps): Router {
       const model = modelParam(req.params.model);
       let body: unknown;
       try {
-        body = JSON.parse(decodeUtf8(await readBody(req, 64 * 1024)));
+        body = JSON.parse(decodeUtf8(await readBody(req, smallBody(64 * 1024))));
       } catch (e) {
         if (e instanceof MlobsError) throw e;
         throw badRequest('body must be JSON such as {"type": "window", "from": "...", "to": "..."}');
