@@ -69,6 +69,8 @@ export const baseConfigShape = {
             pipelineEvents: retentionDays.default(365),
             gpuSamples: retentionDays.default(90),
             deadLetters: retentionDays.default(30),
+            // Every OpenTelemetry table (otel_traces, otel_logs, otel_metrics_*).
+            otel: retentionDays.default(30),
           })
           .strict()
           .prefault({}),

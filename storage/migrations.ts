@@ -1,5 +1,6 @@
 import type { BaseConfig } from '../core/config.js';
 import type { Store } from './store.js';
+import { OTEL_METRICS_LOGS_MIGRATIONS } from './migrations-otel.js';
 
 /** One schema change; its statements must be idempotent so that a half-applied migration can be re-run. */
 export interface Migration {
@@ -111,6 +112,7 @@ export const MIGRATIONS: Migration[] = [
       SETTINGS ${DEDUP}`,
     ],
   },
+  ...OTEL_METRICS_LOGS_MIGRATIONS,
 ];
 
 /** Applies every migration not yet recorded, in order; safe to run at every start and concurrently re-run after a crash. */
