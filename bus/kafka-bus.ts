@@ -1,22 +1,28 @@
-import { CompressionTypes, Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import type { Logger } from '../core/log.js';
 import { MlobsError } from '../core/errors.js';
-import type { Bus, BusMessage, ConsumeOptions, Consumption, OutgoingMessage } from './bus.js';
+import type { Bus, BusHealth, BusMessage, ConsumeOptions, Consumption, OutgoingMessage } from './bus.js';
+import { KAFKA_RETRY, KafkaPublisher, short } from './kafka-publisher.js';
 
 export interface KafkaBusOptions {
   brokers: string[];
   clientId: string;
   numPartitions: number;
+  /** Longest a publish may take; past it the publish fails with `kafka_unavailable` (HTTP answers 503). */
+  publishTimeoutMs: number;
+  /** How often to try to reconnect while the brokers are unreachable. Default 1 s. */
+  probeIntervalMs?: number;
   logger: Logger;
+  now?: () => number;
 }
 
 /** The bus on a Kafka cluster through kafkajs: durable, offsets committed only after the handler succeeds. */
 export class KafkaBus implements Bus {
   readonly kind = 'kafka' as const;
   private readonly kafka: Kafka;
-  private producer: Producer | null = null;
-  private producerReady: Promise<Producer> | null = null;
+  private readonly publisher: KafkaPublisher;
   private readonly consumers = new Set<Consumer>();
+  private readonly crashed = new Map<Consumer, string>();
 
   constructor(private readonly opts: KafkaBusOptions) {
     if (opts.brokers.length === 0) throw new RangeError('KafkaBus needs at least one broker');
@@ -25,24 +31,31 @@ export class KafkaBus implements Bus {
       clientId: opts.clientId,
       brokers: opts.brokers,
       logLevel: logLevel.WARN,
-      retry: { initialRetryTime: 200, retries: 8 },
+      retry: KAFKA_RETRY,
+      // kafkajs waits 30 s for any answer by default; a broker that accepts connections but does not
+      // answer would hold a retired producer that long per attempt. Fetches and joins add their own waits.
+      requestTimeout: 10_000,
       logCreator: () => ({ namespace, level, log: entry }) => {
         const { message, ...fields } = entry;
+        // We bound the idempotent producer's retries on purpose: a producer whose send failed is
+        // replaced (new producer id), so a later batch cannot reuse the failed one's sequence numbers.
+        if (message.startsWith('Limiting retries for the idempotent producer')) return;
         if (level <= logLevel.ERROR) log.error(`kafka: ${message}`, { namespace, ...fields });
         else log.warn(`kafka: ${message}`, { namespace, ...fields });
       },
     });
+    this.publisher = new KafkaPublisher(this.kafka, { ...opts, now: opts.now ?? Date.now });
   }
 
-  private getProducer(): Promise<Producer> {
-    if (!this.producerReady) {
-      const p = this.kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
-      this.producerReady = p.connect().then(() => (this.producer = p)).catch((e) => {
-        this.producerReady = null;
-        throw new MlobsError(`cannot connect to Kafka ${this.opts.brokers.join(',')}: ${(e as Error).message}`, { reason: 'kafka_unavailable', retryable: true, cause: e });
-      });
-    }
-    return this.producerReady;
+  private get brokerList(): string {
+    return this.opts.brokers.join(',');
+  }
+
+  health(): BusHealth {
+    const down = this.publisher.down;
+    if (down) return { up: false, detail: `kafka unreachable (brokers ${this.brokerList}) since ${new Date(down.sinceMs).toISOString()}: ${down.error}` };
+    if (this.crashed.size) return { up: false, detail: `kafka (brokers ${this.brokerList}): ${[...this.crashed.values()].join('; ')}` };
+    return { up: true };
   }
 
   async ensureTopics(topics: string[]): Promise<void> {
@@ -63,14 +76,8 @@ export class KafkaBus implements Bus {
     }
   }
 
-  async publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
-    if (messages.length === 0) return;
-    const producer = await this.getProducer();
-    try {
-      await producer.send({ topic, acks: -1, compression: CompressionTypes.None, messages: messages.map((m) => ({ key: m.key ?? null, value: m.value })) });
-    } catch (e) {
-      throw new MlobsError(`publish to ${topic} failed: ${(e as Error).message}`, { reason: 'kafka_publish_failed', retryable: true, cause: e });
-    }
+  publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
+    return this.publisher.publish(topic, messages);
   }
 
   async consume(opts: ConsumeOptions): Promise<Consumption> {
@@ -83,8 +90,16 @@ export class KafkaBus implements Bus {
       maxBytes: 64 * 1024 * 1024,
       sessionTimeout: 10_000,
       heartbeatInterval: 3_000,
+      // A consumer whose broker went away crashes once its retries run out; it must come back by
+      // itself when the broker does, whatever the error was, since nothing else restarts a sink.
+      retry: { ...KAFKA_RETRY, restartOnFailure: async () => true },
     });
     this.consumers.add(consumer);
+    // Readiness: a crashed consumer makes the bus unready until it has joined its group again.
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      this.crashed.set(consumer, `consumer ${opts.groupId} crashed (${short(payload.error)})${payload.restart ? ', restarting' : ''}`);
+    });
+    consumer.on(consumer.events.GROUP_JOIN, () => this.crashed.delete(consumer));
     await consumer.connect();
     for (const topic of opts.topics) await consumer.subscribe({ topic, fromBeginning: true });
     let lag = 0;
@@ -132,6 +147,7 @@ export class KafkaBus implements Bus {
       lag: () => lag,
       stop: async () => {
         this.consumers.delete(consumer);
+        this.crashed.delete(consumer);
         await consumer.disconnect();
       },
     };
@@ -139,6 +155,7 @@ export class KafkaBus implements Bus {
 
   async close(): Promise<void> {
     await Promise.allSettled([...this.consumers].map((c) => c.disconnect()));
-    if (this.producer) await this.producer.disconnect().catch(() => {});
+    await this.publisher.close();
   }
 }
+
