@@ -22,11 +22,14 @@ export interface KafkaPublisherOptions {
 interface ProducerSlot {
   producer: Producer;
   ready: Promise<void>;
+  /** Settles when the last send queued on this producer has settled. */
+  tail: Promise<unknown>;
   inFlight: Set<Promise<unknown>>;
   retired: boolean;
 }
 
 class Deadline extends Error {}
+class Retired extends Error {}
 
 /**
  * The producing side of the Kafka bus: every publish ends within publishTimeoutMs. After a failure the
@@ -69,12 +72,13 @@ export class KafkaPublisher {
     });
     const ready = producer.connect();
     ready.catch(() => {}); // observed by the sends (or the probe) that wait on it
-    return { producer, ready, inFlight: new Set(), retired: false };
+    return { producer, ready, tail: ready, inFlight: new Set(), retired: false };
   }
 
   /**
    * Takes a producer out of use and disconnects it once its sends have settled (each is finite, see
-   * KAFKA_RETRY): disconnecting earlier would let a send's own retry reconnect it and leak its sockets.
+   * KAFKA_RETRY; queued ones fail at once): disconnecting earlier would let a send's own retry reconnect
+   * it and leak its sockets.
    * A send we stopped waiting for may still complete; its events are then stored twice on the bus and
    * once in storage, whose sorting key is the event's identity.
    */
@@ -143,11 +147,16 @@ export class KafkaPublisher {
     if (this.downSince) throw this.unavailable(`down since ${new Date(this.downSince.sinceMs).toISOString()} (${this.downSince.error})`);
     if (this.closed) throw new MlobsError('the Kafka bus is closed', { reason: 'kafka_unavailable', retryable: true });
     const slot = (this.slot ??= this.newSlot());
-    const send = slot.ready.then(() =>
-      slot.producer.send({ topic, acks: -1, timeout: this.opts.publishTimeoutMs, compression: CompressionTypes.None, messages: messages.map((m) => ({ key: m.key ?? null, value: m.value })) }),
-    );
+    // One send at a time per producer. kafkajs gives a failed request's sequence numbers back while it
+    // waits to retry; a concurrent send of the same size could take them, and if the failed request had
+    // in fact been written, the broker would take that send for a duplicate and drop it, though acknowledged.
+    const send = slot.tail.then(() => {
+      if (slot.retired) throw new Retired();
+      return slot.producer.send({ topic, acks: -1, timeout: this.opts.publishTimeoutMs, compression: CompressionTypes.None, messages: messages.map((m) => ({ key: m.key ?? null, value: m.value })) });
+    });
     const settled = () => slot.inFlight.delete(send);
-    send.then(settled, settled);
+    // Retired here, before the next queued send looks, not when this publish's await resumes (later ticks).
+    slot.tail = send.then(settled, () => (settled(), this.retire(slot)));
     slot.inFlight.add(send);
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -159,6 +168,7 @@ export class KafkaPublisher {
       // Any failed send retires its producer: kafkajs hands a failed batch's sequence numbers to the
       // next batch, which the broker would drop as a duplicate if the failed one had in fact been written.
       this.retire(slot);
+      if (e instanceof Retired) throw this.unavailable(`an earlier publish on the same connection failed (${this.down?.error ?? 'see the log'})`);
       if (e instanceof Deadline) {
         const why = `publish to ${topic} did not complete within ${this.opts.publishTimeoutMs} ms (kafka.publishTimeoutMs)`;
         this.markDown(why);
