@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../core/log.js';
 import { MlobsError } from '../core/errors.js';
 import { freePort } from '../test/helpers/process.js';
+import type { Kafka } from 'kafkajs';
 import { KafkaBus } from './kafka-bus.js';
 
 const BOUND_MS = 300;
@@ -79,5 +80,45 @@ describe('KafkaBus without a reachable broker', () => {
     expect(err).toMatchObject({ reason: 'kafka_unavailable', retryable: true });
     expect(err.message).toContain(broker);
     expect(b.health().up).toBe(false);
+  });
+});
+
+/** A kafkajs client whose one consumer records its runs and lets the test emit its instrumentation events. */
+function fakeConsumerClient() {
+  const listeners = new Map<string, ((e: { payload: unknown }) => void)[]>();
+  let runs = 0;
+  const consumer = {
+    events: { CRASH: 'consumer.crash', GROUP_JOIN: 'consumer.group_join' },
+    on: (event: string, fn: (e: { payload: unknown }) => void) => listeners.set(event, [...(listeners.get(event) ?? []), fn]),
+    connect: async () => {},
+    subscribe: async () => {},
+    run: async () => {
+      runs++;
+    },
+    disconnect: async () => {},
+  };
+  const client = { consumer: () => consumer, producer: () => ({}) } as unknown as Kafka;
+  const emit = (event: string, payload: unknown) => listeners.get(event)?.forEach((f) => f({ payload }));
+  return { client, emit, runs: () => runs };
+}
+
+describe('KafkaBus consumers', () => {
+  it('restarts a consumer that crashed on an error kafkajs does not restart for, and is unready until it has rejoined', async () => {
+    const f = fakeConsumerClient();
+    const b = new KafkaBus({ brokers: ['127.0.0.1:9'], clientId: 'test', numPartitions: 1, publishTimeoutMs: BOUND_MS, logger: silentLogger, client: f.client });
+    cleanup.push(() => b.close());
+    await b.consume({ topics: ['t'], groupId: 'g', maxBatchSize: 10, maxWaitMs: 10, handler: async () => {} });
+    expect(f.runs()).toBe(1);
+    // What kafkajs reports when a broker comes back before its group coordinator: not retriable, no restart.
+    f.emit('consumer.crash', { error: new Error('Failed to find group coordinator'), groupId: 'g', restart: false });
+    expect(b.health()).toEqual({ up: false, detail: expect.stringContaining('consumer g crashed (Failed to find group coordinator)') });
+    const end = Date.now() + 10_000;
+    while (f.runs() < 2) {
+      if (Date.now() > end) throw new Error('the crashed consumer was not restarted within 10 s');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(b.health().up).toBe(false);
+    f.emit('consumer.group_join', { groupId: 'g' });
+    expect(b.health()).toEqual({ up: true });
   });
 });

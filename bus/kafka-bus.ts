@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { Kafka, logLevel, type Consumer, type ConsumerRunConfig } from 'kafkajs';
 import type { Logger } from '../core/log.js';
 import { MlobsError } from '../core/errors.js';
 import type { Bus, BusHealth, BusMessage, ConsumeOptions, Consumption, OutgoingMessage } from './bus.js';
@@ -14,6 +14,8 @@ export interface KafkaBusOptions {
   probeIntervalMs?: number;
   logger: Logger;
   now?: () => number;
+  /** The kafkajs client to use instead of one built from these options (tests inject a fake). */
+  client?: Kafka;
 }
 
 /** The bus on a Kafka cluster through kafkajs: durable, offsets committed only after the handler succeeds. */
@@ -21,13 +23,14 @@ export class KafkaBus implements Bus {
   readonly kind = 'kafka' as const;
   private readonly kafka: Kafka;
   private readonly publisher: KafkaPublisher;
-  private readonly consumers = new Set<Consumer>();
+  /** How to stop each running consumer (close() stops them all). */
+  private readonly stops = new Set<() => Promise<void>>();
   private readonly crashed = new Map<Consumer, string>();
 
   constructor(private readonly opts: KafkaBusOptions) {
     if (opts.brokers.length === 0) throw new RangeError('KafkaBus needs at least one broker');
     const log = opts.logger;
-    this.kafka = new Kafka({
+    this.kafka = opts.client ?? new Kafka({
       clientId: opts.clientId,
       brokers: opts.brokers,
       logLevel: logLevel.WARN,
@@ -90,21 +93,50 @@ export class KafkaBus implements Bus {
       maxBytes: 64 * 1024 * 1024,
       sessionTimeout: 10_000,
       heartbeatInterval: 3_000,
-      // A consumer whose broker went away crashes once its retries run out; it must come back by
-      // itself when the broker does, whatever the error was, since nothing else restarts a sink.
-      retry: { ...KAFKA_RETRY, restartOnFailure: async () => true },
+      // A consumer whose broker went away crashes once these retries run out and is restarted
+      // (below if kafkajs does not): short backoff, so it is back within about a second of the broker.
+      retry: KAFKA_RETRY,
     });
-    this.consumers.add(consumer);
+    let stopped = false;
+    let restarting: Promise<void> | null = null;
+    let restartWanted = false;
+    let wake: (() => void) | null = null;
+    const start = async () => {
+      await consumer.connect();
+      for (const topic of opts.topics) await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run(runConfig);
+    };
+    // kafkajs restarts a crashed consumer only after errors it deems retriable; some errors of an
+    // outage are not (no group coordinator yet, seen when a broker comes back), and the sink would stay
+    // dead until the process restarts. Those crashes are restarted here, with backoff, until one runs.
+    const restart = async () => {
+      for (let attempt = 1; restartWanted && !stopped; attempt++) {
+        restartWanted = false;
+        await new Promise<void>((r) => {
+          const t = setTimeout(r, Math.min(5_000, 500 * attempt));
+          wake = () => (clearTimeout(t), r());
+        });
+        if (stopped) break;
+        try {
+          await start(); // a join that fails inside crashes again, which sets restartWanted
+        } catch (e) {
+          this.crashed.set(consumer, `consumer ${opts.groupId} cannot restart (${short(e)})`);
+          restartWanted = true;
+          await consumer.disconnect().catch(() => {});
+        }
+      }
+    };
     // Readiness: a crashed consumer makes the bus unready until it has joined its group again.
     consumer.on(consumer.events.CRASH, ({ payload }) => {
-      this.crashed.set(consumer, `consumer ${opts.groupId} crashed (${short(payload.error)})${payload.restart ? ', restarting' : ''}`);
+      this.crashed.set(consumer, `consumer ${opts.groupId} crashed (${short(payload.error)}), restarting`);
+      if (payload.restart || stopped) return;
+      restartWanted = true;
+      restarting ??= restart().finally(() => (restarting = null));
     });
     consumer.on(consumer.events.GROUP_JOIN, () => this.crashed.delete(consumer));
-    await consumer.connect();
-    for (const topic of opts.topics) await consumer.subscribe({ topic, fromBeginning: true });
     let lag = 0;
     const lags = new Map<string, number>();
-    await consumer.run({
+    const runConfig: ConsumerRunConfig = {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 1,
@@ -142,19 +174,27 @@ export class KafkaBus implements Bus {
         lags.set(`${batch.topic}/${batch.partition}`, Number(batch.offsetLag()));
         lag = [...lags.values()].reduce((a, b) => a + b, 0);
       },
-    });
-    return {
-      lag: () => lag,
-      stop: async () => {
-        this.consumers.delete(consumer);
-        this.crashed.delete(consumer);
-        await consumer.disconnect();
-      },
     };
+    const stop = async () => {
+      stopped = true;
+      (wake as (() => void) | null)?.();
+      await restarting;
+      this.stops.delete(stop);
+      this.crashed.delete(consumer);
+      await consumer.disconnect();
+    };
+    this.stops.add(stop);
+    try {
+      await start();
+    } catch (e) {
+      await stop().catch(() => {});
+      throw e;
+    }
+    return { lag: () => lag, stop };
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([...this.consumers].map((c) => c.disconnect()));
+    await Promise.allSettled([...this.stops].map((stop) => stop()));
     await this.publisher.close();
   }
 }
