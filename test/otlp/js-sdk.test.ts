@@ -148,7 +148,7 @@ describe.each([
 
 describe('bad OTLP input', () => {
   const post = (body: Buffer | string, contentType: string, extra: Record<string, string> = {}) =>
-    fetch(`${s.url}/v1/traces`, { method: 'POST', headers: { 'content-type': contentType, ...extra }, body });
+    fetch(`${s.url}/v1/traces`, { method: 'POST', headers: { 'content-type': contentType, ...extra }, body: body as BodyInit });
   const ids = (t: number, sp: number) => ({ traceId: Buffer.alloc(16, t), spanId: Buffer.alloc(8, sp) });
   const startNs = () => (BigInt(Date.now()) * 1_000_000n).toString();
 
