@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
@@ -80,5 +80,18 @@ describe.each([
     expect(await (await writer.query({ query: "SELECT name FROM system.tables WHERE database = 'mlobs'", format: 'JSONEachRow' })).json()).toEqual([{ name: 't' }]);
     expect(existsSync(written)).toBe(false);
     await fresh.close();
+  });
+});
+
+describe('the deploy files', () => {
+  it('give the reader user the profile the proof above applies, with every value const', () => {
+    const xml = readFileSync(new URL('../deploy/clickhouse/users.d/mlobs.xml', import.meta.url), 'utf8');
+    const profile = /<profiles>[\s\S]*?<mlobs_reader>([\s\S]*?)<\/mlobs_reader>/.exec(xml)![1]!;
+    const [values, constraints] = profile.split('<constraints>') as [string, string];
+    for (const [k, v] of Object.entries(READER_PROFILE)) {
+      expect(values).toContain(`<${k}>${v}</${k}>`);
+      expect(constraints).toContain(`<${k}><const/></${k}>`);
+    }
+    expect(/<users>[\s\S]*<mlobs_reader>[\s\S]*?<profile>mlobs_reader<\/profile>[\s\S]*?<query>GRANT SELECT, SHOW ON mlobs\.\*<\/query>/.test(xml)).toBe(true);
   });
 });
