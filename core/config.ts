@@ -97,6 +97,9 @@ export const baseConfigShape = {
         url: httpUrl.optional(),
         username: z.string().default('default'),
         password: z.string().default(''),
+        // A separate user for the read-only endpoints (server mode); absent: the writer's credentials.
+        readerUsername: z.string().min(1).optional(),
+        readerPassword: z.string().optional(),
         database: identifier.default('mlobs'),
         dataDir: z.string().default('./data'),
         retentionDays: z
@@ -232,6 +235,8 @@ export function loadConfig<S extends z.ZodType<BaseConfig> = typeof baseConfigSc
   if (env.CLICKHOUSE_USER) set(['storage', 'username'], env.CLICKHOUSE_USER);
   if (env.CLICKHOUSE_PASSWORD !== undefined && env.CLICKHOUSE_PASSWORD !== '') set(['storage', 'password'], env.CLICKHOUSE_PASSWORD);
   if (env.CLICKHOUSE_DATABASE) set(['storage', 'database'], env.CLICKHOUSE_DATABASE);
+  if (env.CLICKHOUSE_READER_USER) set(['storage', 'readerUsername'], env.CLICKHOUSE_READER_USER);
+  if (env.CLICKHOUSE_READER_PASSWORD) set(['storage', 'readerPassword'], env.CLICKHOUSE_READER_PASSWORD);
   if (env.KAFKA_BROKERS) set(['kafka', 'brokers'], list(env.KAFKA_BROKERS));
   if (env.MLOBS_KAFKA_TOPIC_PREFIX) set(['kafka', 'topicPrefix'], env.MLOBS_KAFKA_TOPIC_PREFIX);
   if (env.MLOBS_DCGM_TARGETS) set(['collectors', 'dcgm', 'targets'], list(env.MLOBS_DCGM_TARGETS));
