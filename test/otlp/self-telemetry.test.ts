@@ -1,7 +1,7 @@
 // mlobs's own telemetry, out (issue 11): a real `mlobs up` with the standard OTEL_* variables exports
-// the spans its sink opens. The receiver here is a plain HTTP server taking OTLP/JSON
-// (OTEL_EXPORTER_OTLP_PROTOCOL=http/json), so these tests check what the SDK sends without any
-// decoder of ours; test/otlp/self-telemetry-mlobs.test.ts sends it to another mlobs's receiver.
+// the spans its sink opens. First to another mlobs's OTLP receiver, as the issue asks; then to a plain
+// HTTP server taking OTLP/JSON (OTEL_EXPORTER_OTLP_PROTOCOL=http/json), which shows what the SDK sends
+// without any decoder of ours.
 import { createServer, type Server } from 'node:http';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { telemetryPlan } from '../../app/telemetry.js';
 import { eventually } from '../helpers/eventually.js';
+import { testStack } from '../helpers/stack.js';
 import { freePort, spawnMlobs, waitReady } from '../helpers/process.js';
 
 interface JsonSpan { traceId: string; spanId: string; parentSpanId?: string; name: string; attributes?: { key: string; value: Record<string, unknown> }[] }
@@ -77,6 +78,34 @@ async function ingestAndWaitStored(url: string, n: number): Promise<void> {
 
 const exited = (child: { once: (e: 'exit', f: (code: number | null) => void) => unknown; exitCode: number | null }) =>
   child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise<number | null>((r) => child.once('exit', r));
+
+describe('one mlobs exporting its own telemetry to another', () => {
+  it("stores the first one's sink spans, as service mlobs, in the second one's otel_traces", async () => {
+    const token = 'b-secret-0123456789';
+    const b = await testStack({ server: { authToken: token } });
+    closers.push(() => b.stop());
+    // The SDK's default protocol (http/protobuf); OTEL_EXPORTER_OTLP_HEADERS carries B's token.
+    const a = await upWith({ OTEL_EXPORTER_OTLP_ENDPOINT: b.url, OTEL_EXPORTER_OTLP_HEADERS: `Authorization=Bearer ${token}`, OTEL_BSP_SCHEDULE_DELAY: '100' });
+    await ingestAndWaitStored(a.url, 4);
+    const sql = async (query: string) => {
+      const res = await b.post('/v1/sql', { query }, { authorization: `Bearer ${token}` });
+      const body = (await res.json()) as { data: Record<string, string>[]; error?: string };
+      if (!res.ok) throw new Error(`SQL failed: ${body.error}`);
+      return body.data;
+    };
+    const spans = await eventually(
+      () =>
+        sql(`SELECT SpanName, SpanId, ParentSpanId, TraceId, ServiceName, ResourceAttributes['service.version'] AS version, SpanAttributes['mlobs.rows'] AS rows
+             FROM otel_traces FINAL WHERE SpanAttributes['mlobs.kind'] = 'prediction' AND ServiceName = 'mlobs'`),
+      (rows) => rows.some((r) => r.SpanName === 'mlobs.sink.insert'),
+      { timeoutMs: 30_000, what: "A's mlobs.sink.insert span for predictions in B's otel_traces" },
+    );
+    const insert = spans.find((r) => r.SpanName === 'mlobs.sink.insert')!;
+    expect(insert).toMatchObject({ ServiceName: 'mlobs', version: '0.1.0', rows: '4' });
+    const consume = spans.find((r) => r.SpanId === insert.ParentSpanId);
+    expect(consume).toMatchObject({ SpanName: 'mlobs.sink.consume', TraceId: insert.TraceId, ParentSpanId: '' });
+  });
+});
 
 describe('mlobs exporting its own telemetry', () => {
   it('exports the sink spans, nested and named for service mlobs, once OTEL_EXPORTER_OTLP_ENDPOINT is set', async () => {
