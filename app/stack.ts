@@ -67,7 +67,7 @@ export async function startStack(config: Config, deps: StackDeps): Promise<Stack
     const tracer = trace.getTracer('mlobs');
 
     const bus: Bus = config.kafka.brokers.length
-      ? new KafkaBus({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, numPartitions: config.kafka.numPartitions, logger })
+      ? new KafkaBus({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, numPartitions: config.kafka.numPartitions, publishTimeoutMs: config.kafka.publishTimeoutMs, logger, now })
       : new MemoryBus({ maxBufferedMessages: config.bus.maxBufferedMessages, now });
     life.add('bus', () => bus.close());
     await bus.ensureTopics(EVENT_KIND_NAMES.map((k) => topicOf(k, config.kafka.topicPrefix)));
@@ -134,6 +134,8 @@ export async function startStack(config: Config, deps: StackDeps): Promise<Stack
       const problems: string[] = [];
       if (!(await store.ping())) problems.push('storage unreachable');
       for (const s of sinks) if (s.degraded) problems.push(`sink ${s.opts.kind} failing to insert`);
+      const health = bus.health();
+      if (!health.up) problems.push(`bus ${health.detail ?? `${bus.kind} down`}`);
       return problems;
     };
     const ingestDeps = { bus, deadLetters, metrics, logger, now, backpressure, oldestAcceptedMs: oldest, topicPrefix: config.kafka.topicPrefix, bodyLimits: bodyLimits(config.server) };

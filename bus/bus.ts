@@ -39,12 +39,23 @@ export interface Consumption {
   stop(): Promise<void>;
 }
 
+/** Whether the bus can take and deliver messages now; `detail` says what is wrong when it cannot. */
+export interface BusHealth {
+  up: boolean;
+  detail?: string;
+}
+
 /** Moves messages from producers to consumer groups with at-least-once delivery. */
 export interface Bus {
   readonly kind: 'memory' | 'kafka';
-  /** Resolves once the bus holds the messages; throws BackpressureError when it cannot take more now. */
+  /**
+   * Resolves once the bus holds the messages; throws BackpressureError when it cannot take more now,
+   * and a retryable MlobsError when it cannot be reached within its bounded time.
+   */
   publish(topic: string, messages: OutgoingMessage[]): Promise<void>;
   consume(opts: ConsumeOptions): Promise<Consumption>;
+  /** Cheap and synchronous (readiness asks it on every probe): what the bus last learned, not a new round trip. */
+  health(): BusHealth;
   /** Creates the topics if the bus needs that (idempotent). */
   ensureTopics(topics: string[]): Promise<void>;
   close(): Promise<void>;

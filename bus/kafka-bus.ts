@@ -1,48 +1,64 @@
-import { CompressionTypes, Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Consumer, type ConsumerRunConfig } from 'kafkajs';
 import type { Logger } from '../core/log.js';
 import { MlobsError } from '../core/errors.js';
-import type { Bus, BusMessage, ConsumeOptions, Consumption, OutgoingMessage } from './bus.js';
+import type { Bus, BusHealth, BusMessage, ConsumeOptions, Consumption, OutgoingMessage } from './bus.js';
+import { KAFKA_RETRY, KafkaPublisher, short } from './kafka-publisher.js';
 
 export interface KafkaBusOptions {
   brokers: string[];
   clientId: string;
   numPartitions: number;
+  /** Longest a publish may take; past it the publish fails with `kafka_unavailable` (HTTP answers 503). */
+  publishTimeoutMs: number;
+  /** How often to try to reconnect while the brokers are unreachable. Default 1 s. */
+  probeIntervalMs?: number;
   logger: Logger;
+  now?: () => number;
+  /** The kafkajs client to use instead of one built from these options (tests inject a fake). */
+  client?: Kafka;
 }
 
 /** The bus on a Kafka cluster through kafkajs: durable, offsets committed only after the handler succeeds. */
 export class KafkaBus implements Bus {
   readonly kind = 'kafka' as const;
   private readonly kafka: Kafka;
-  private producer: Producer | null = null;
-  private producerReady: Promise<Producer> | null = null;
-  private readonly consumers = new Set<Consumer>();
+  private readonly publisher: KafkaPublisher;
+  /** How to stop each running consumer (close() stops them all). */
+  private readonly stops = new Set<() => Promise<void>>();
+  private readonly crashed = new Map<Consumer, string>();
 
   constructor(private readonly opts: KafkaBusOptions) {
     if (opts.brokers.length === 0) throw new RangeError('KafkaBus needs at least one broker');
     const log = opts.logger;
-    this.kafka = new Kafka({
+    this.kafka = opts.client ?? new Kafka({
       clientId: opts.clientId,
       brokers: opts.brokers,
       logLevel: logLevel.WARN,
-      retry: { initialRetryTime: 200, retries: 8 },
+      retry: KAFKA_RETRY,
+      // kafkajs waits 30 s for any answer by default; a broker that accepts connections but does not
+      // answer would hold a retired producer that long per attempt. Fetches and joins add their own waits.
+      requestTimeout: 10_000,
       logCreator: () => ({ namespace, level, log: entry }) => {
         const { message, ...fields } = entry;
+        // We bound the idempotent producer's retries on purpose: a producer whose send failed is
+        // replaced (new producer id), so a later batch cannot reuse the failed one's sequence numbers.
+        if (message.startsWith('Limiting retries for the idempotent producer')) return;
         if (level <= logLevel.ERROR) log.error(`kafka: ${message}`, { namespace, ...fields });
         else log.warn(`kafka: ${message}`, { namespace, ...fields });
       },
     });
+    this.publisher = new KafkaPublisher(this.kafka, { ...opts, now: opts.now ?? Date.now });
   }
 
-  private getProducer(): Promise<Producer> {
-    if (!this.producerReady) {
-      const p = this.kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
-      this.producerReady = p.connect().then(() => (this.producer = p)).catch((e) => {
-        this.producerReady = null;
-        throw new MlobsError(`cannot connect to Kafka ${this.opts.brokers.join(',')}: ${(e as Error).message}`, { reason: 'kafka_unavailable', retryable: true, cause: e });
-      });
-    }
-    return this.producerReady;
+  private get brokerList(): string {
+    return this.opts.brokers.join(',');
+  }
+
+  health(): BusHealth {
+    const down = this.publisher.down;
+    if (down) return { up: false, detail: `kafka unreachable (brokers ${this.brokerList}) since ${new Date(down.sinceMs).toISOString()}: ${down.error}` };
+    if (this.crashed.size) return { up: false, detail: `kafka (brokers ${this.brokerList}): ${[...this.crashed.values()].join('; ')}` };
+    return { up: true };
   }
 
   async ensureTopics(topics: string[]): Promise<void> {
@@ -63,14 +79,8 @@ export class KafkaBus implements Bus {
     }
   }
 
-  async publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
-    if (messages.length === 0) return;
-    const producer = await this.getProducer();
-    try {
-      await producer.send({ topic, acks: -1, compression: CompressionTypes.None, messages: messages.map((m) => ({ key: m.key ?? null, value: m.value })) });
-    } catch (e) {
-      throw new MlobsError(`publish to ${topic} failed: ${(e as Error).message}`, { reason: 'kafka_publish_failed', retryable: true, cause: e });
-    }
+  publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
+    return this.publisher.publish(topic, messages);
   }
 
   async consume(opts: ConsumeOptions): Promise<Consumption> {
@@ -83,13 +93,50 @@ export class KafkaBus implements Bus {
       maxBytes: 64 * 1024 * 1024,
       sessionTimeout: 10_000,
       heartbeatInterval: 3_000,
+      // A consumer whose broker went away crashes once these retries run out and is restarted
+      // (below if kafkajs does not): short backoff, so it is back within about a second of the broker.
+      retry: KAFKA_RETRY,
     });
-    this.consumers.add(consumer);
-    await consumer.connect();
-    for (const topic of opts.topics) await consumer.subscribe({ topic, fromBeginning: true });
+    let stopped = false;
+    let restarting: Promise<void> | null = null;
+    let restartWanted = false;
+    let wake: (() => void) | null = null;
+    const start = async () => {
+      await consumer.connect();
+      for (const topic of opts.topics) await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run(runConfig);
+    };
+    // kafkajs restarts a crashed consumer only after errors it deems retriable; some errors of an
+    // outage are not (no group coordinator yet, seen when a broker comes back), and the sink would stay
+    // dead until the process restarts. Those crashes are restarted here, with backoff, until one runs.
+    const restart = async () => {
+      for (let attempt = 1; restartWanted && !stopped; attempt++) {
+        restartWanted = false;
+        await new Promise<void>((r) => {
+          const t = setTimeout(r, Math.min(5_000, 500 * attempt));
+          wake = () => (clearTimeout(t), r());
+        });
+        if (stopped) break;
+        try {
+          await start(); // a join that fails inside crashes again, which sets restartWanted
+        } catch (e) {
+          this.crashed.set(consumer, `consumer ${opts.groupId} cannot restart (${short(e)})`);
+          restartWanted = true;
+          await consumer.disconnect().catch(() => {});
+        }
+      }
+    };
+    // Readiness: a crashed consumer makes the bus unready until it has joined its group again.
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      this.crashed.set(consumer, `consumer ${opts.groupId} crashed (${short(payload.error)}), restarting`);
+      if (payload.restart || stopped) return;
+      restartWanted = true;
+      restarting ??= restart().finally(() => (restarting = null));
+    });
+    consumer.on(consumer.events.GROUP_JOIN, () => this.crashed.delete(consumer));
     let lag = 0;
     const lags = new Map<string, number>();
-    await consumer.run({
+    const runConfig: ConsumerRunConfig = {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 1,
@@ -127,18 +174,28 @@ export class KafkaBus implements Bus {
         lags.set(`${batch.topic}/${batch.partition}`, Number(batch.offsetLag()));
         lag = [...lags.values()].reduce((a, b) => a + b, 0);
       },
-    });
-    return {
-      lag: () => lag,
-      stop: async () => {
-        this.consumers.delete(consumer);
-        await consumer.disconnect();
-      },
     };
+    const stop = async () => {
+      stopped = true;
+      (wake as (() => void) | null)?.();
+      await restarting;
+      this.stops.delete(stop);
+      this.crashed.delete(consumer);
+      await consumer.disconnect();
+    };
+    this.stops.add(stop);
+    try {
+      await start();
+    } catch (e) {
+      await stop().catch(() => {});
+      throw e;
+    }
+    return { lag: () => lag, stop };
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([...this.consumers].map((c) => c.disconnect()));
-    if (this.producer) await this.producer.disconnect().catch(() => {});
+    await Promise.allSettled([...this.stops].map((stop) => stop()));
+    await this.publisher.close();
   }
 }
+

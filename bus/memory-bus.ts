@@ -1,5 +1,5 @@
 import { BackpressureError, MlobsError } from '../core/errors.js';
-import type { Bus, BusMessage, ConsumeOptions, Consumption, OutgoingMessage } from './bus.js';
+import type { Bus, BusHealth, BusMessage, ConsumeOptions, Consumption, OutgoingMessage } from './bus.js';
 
 export interface MemoryBusOptions {
   /** Beyond this many messages not yet committed by every group, publish throws BackpressureError. */
@@ -33,6 +33,11 @@ export class MemoryBus implements Bus {
     let l = this.logs.get(topic);
     if (!l) this.logs.set(topic, (l = { messages: [], base: 0, committed: new Map(), waiters: new Set() }));
     return l;
+  }
+
+  /** In the process itself: up for as long as the process is. */
+  health(): BusHealth {
+    return { up: true };
   }
 
   async ensureTopics(topics: string[]): Promise<void> {

@@ -88,4 +88,11 @@ describe('parseDurationMs', () => {
     ['500ms', 500], ['15s', 15_000], ['1h30m', 5_400_000], ['2d', 172_800_000], ['250', 250], [42, 42],
   ])('reads %s as %d ms', (input, ms) => expect(parseDurationMs(input)).toBe(ms));
   it.each(['', 'soon', '5 s', '-1s', '1x'])('refuses %j', (input) => expect(parseDurationMs(input)).toBeNull());
+
+  it('bounds a Kafka publish at 5 s unless told otherwise, and refuses a bound that is zero or minutes long', () => {
+    expect(validateConfig({}).kafka.publishTimeoutMs).toBe(5_000);
+    expect(validateConfig({ kafka: { publishTimeoutMs: '1500ms' } }).kafka.publishTimeoutMs).toBe(1_500);
+    expect(() => validateConfig({ kafka: { publishTimeoutMs: 0 } })).toThrow(/kafka\.publishTimeoutMs: must be a positive duration/);
+    expect(() => validateConfig({ kafka: { publishTimeoutMs: '10m' } })).toThrow(/kafka\.publishTimeoutMs: at most 2m/);
+  });
 });

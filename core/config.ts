@@ -122,6 +122,9 @@ export const baseConfigShape = {
         topicPrefix: z.string().regex(/^[A-Za-z0-9._-]*$/, 'only letters, digits, ".", "_" and "-"').default('mlobs.'),
         groupId: z.string().default('mlobs-sink'),
         numPartitions: z.number().int().positive().default(3),
+        // How long an ingest request may wait for the brokers before it is answered 503: producers
+        // must learn quickly to back off during an outage. An HTTP request waiting minutes helps no one.
+        publishTimeoutMs: positiveDurationMs.refine((v) => v <= 120_000, 'at most 2m').default(5_000),
       })
       .strict()
       .prefault({}),

@@ -99,3 +99,17 @@ describe('a feature module registered through the module list', () => {
     expect(events.slice(-2)).toEqual(['job stopped', 'module closed']);
   });
 });
+
+describe('the module list', () => {
+  it('gives every migration its own id, so none is skipped as already applied', async () => {
+    const { MIGRATIONS } = await import('../../storage/migrations.js');
+    const ids = [...MIGRATIONS, ...MODULES.flatMap((m) => m.migrations ?? [])].map((m) => m.id);
+    expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([]);
+  });
+
+  it('gives every module its own name, so config sections and commands cannot collide', () => {
+    const names = MODULES.map((m) => m.name);
+    expect(new Set(names).size).toBe(names.length);
+    expect(() => commandsOf([], MODULES)).not.toThrow();
+  });
+});
