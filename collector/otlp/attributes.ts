@@ -78,3 +78,19 @@ export function attributeValue(kvs: KeyValue[] | undefined, key: string): string
   if (found.value === 'boolValue') return found.boolValue;
   return valueAsString(found);
 }
+
+/** A decoded span (decode.ts: camelCase, 64-bit numbers as decimal strings, ids as bytes). */
+export interface OtlpSpan {
+  traceId?: Buffer;
+  spanId?: Buffer;
+  parentSpanId?: Buffer;
+  traceState?: string;
+  name?: string;
+  kind?: number;
+  startTimeUnixNano?: string;
+  endTimeUnixNano?: string;
+  attributes?: KeyValue[];
+  events?: { timeUnixNano?: string; name?: string; attributes?: KeyValue[] }[];
+  links?: { traceId?: Buffer; spanId?: Buffer; traceState?: string; attributes?: KeyValue[] }[];
+  status?: { code?: number; message?: string };
+}

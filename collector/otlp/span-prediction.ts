@@ -1,7 +1,6 @@
 import type { BaseConfig } from '../../core/config.js';
 import type { OtelSpanEvent } from '../../core/schemas/otel-span.js';
-import { attributeValue, type AnyValue, type KeyValue } from './attributes.js';
-import type { OtlpSpan } from './traces.js';
+import { attributeValue, type AnyValue, type KeyValue, type OtlpSpan } from './attributes.js';
 
 type PredictionConfig = BaseConfig['otlp']['predictions'];
 type Rule = PredictionConfig['rules'][number];

@@ -1,26 +1,10 @@
 import type { OtelSpanEvent } from '../../core/schemas/otel-span.js';
-import { attributesToMap, type KeyValue } from './attributes.js';
+import { attributesToMap, type KeyValue, type OtlpSpan } from './attributes.js';
 import type { ConvertContext, Converted, Converter } from './converter.js';
 import { spanPrediction } from './span-prediction.js';
 
 const SPAN_KINDS = ['SPAN_KIND_UNSPECIFIED', 'SPAN_KIND_INTERNAL', 'SPAN_KIND_SERVER', 'SPAN_KIND_CLIENT', 'SPAN_KIND_PRODUCER', 'SPAN_KIND_CONSUMER'] as const;
 const STATUS_CODES = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'] as const;
-
-/** A decoded span (decode.ts: camelCase, 64-bit numbers as decimal strings, ids as bytes). */
-export interface OtlpSpan {
-  traceId?: Buffer;
-  spanId?: Buffer;
-  parentSpanId?: Buffer;
-  traceState?: string;
-  name?: string;
-  kind?: number;
-  startTimeUnixNano?: string;
-  endTimeUnixNano?: string;
-  attributes?: KeyValue[];
-  events?: { timeUnixNano?: string; name?: string; attributes?: KeyValue[] }[];
-  links?: { traceId?: Buffer; spanId?: Buffer; traceState?: string; attributes?: KeyValue[] }[];
-  status?: { code?: number; message?: string };
-}
 
 const hex = (b: Buffer | undefined) => (b ? b.toString('hex') : '');
 // The spec calls an all-zero id invalid, the same as a missing one.
