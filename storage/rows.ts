@@ -2,6 +2,7 @@ import type { DeadLetterEvent, GpuSampleEvent, LabelEvent, PipelineEvent, Predic
 import type { OtelSpanEvent } from '../core/schemas/otel-span.js';
 import type { EventKind } from '../core/schemas/kinds.js';
 import type { EventOf } from '../core/schemas/validate.js';
+import { otelLogRow, otelMetricGaugeRow, otelMetricHistogramRow, otelMetricSumRow } from './rows-otel.js';
 
 // DateTime64(3) parses decimal seconds exactly; epoch-ms integers would be read as seconds.
 const dt = (ms: number) => (ms / 1000).toFixed(3);
@@ -125,6 +126,10 @@ export const ROW_BUILDERS: { [K in EventKind]: (e: EventOf<K>, ctx: { receivedAt
   gpu_sample: (e) => gpuSampleRow(e),
   dead_letter: (e) => deadLetterRow(e),
   otel_span: (e) => otelSpanRow(e),
+  otel_metric_gauge: (e) => otelMetricGaugeRow(e),
+  otel_metric_sum: (e) => otelMetricSumRow(e),
+  otel_metric_histogram: (e) => otelMetricHistogramRow(e),
+  otel_log: (e) => otelLogRow(e),
 };
 
 /** The row of a validated event of `kind`: the event's type follows its kind from schema to row. */

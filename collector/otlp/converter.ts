@@ -15,6 +15,12 @@ export interface Converted {
   events: { kind: EventKind; key?: string; event: unknown }[];
   rejected: number;
   errors: string[];
+  /**
+   * Items refused before any schema could judge them (a log record named mlobs.prediction whose body
+   * is not an event): counted as rejected and kept as dead letters with their reason, like events
+   * that fail their schema. Not counted in `rejected`.
+   */
+  invalid?: { kind: EventKind; reason: string; error: string; payload: string }[];
 }
 
 /** Turns one decoded Export*ServiceRequest (see decode.ts) into events; pure, never throws. */

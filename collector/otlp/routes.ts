@@ -69,7 +69,7 @@ function otlpHandler(signal: OtlpSignal, convert: Converter, deps: OtlpDeps) {
       }
       const converted = convert(request, { nowMs: receivedAtMs, otlp: deps.otlp });
       const byTopic = new Map<string, OutgoingMessage[]>();
-      const invalid: { kind: EventKind; reason: string; error: string; payload: string }[] = [];
+      const invalid: { kind: EventKind; reason: string; error: string; payload: string }[] = [...(converted.invalid ?? [])];
       for (const { kind, key, event } of converted.events) {
         const v = validateEvent(kind, event, { oldestMs: deps.oldestAcceptedMs(kind) });
         if (!v.ok) {
