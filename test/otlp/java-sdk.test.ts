@@ -1,6 +1,7 @@
 // A second OTLP client from another ecosystem (issue 11): the OpenTelemetry Java SDK with its OTLP/HTTP
 // protobuf exporters (test/otlp-java, jars from Maven Central, compiled with the system JDK) sends a
-// GenAI trace, a counter, a gauge and a log record to a running stack.
+// GenAI trace, a counter, a gauge and a log record to a running stack, which stores each where the
+// JS SDK's data goes: otel_traces and predictions, otel_metrics_sum and _gauge, otel_logs.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,6 +83,25 @@ describe('the OpenTelemetry Java SDK sending OTLP/HTTP protobuf', () => {
     // Only the GenAI span is an inference: the child span is no prediction.
     const [all] = await sql("SELECT count() AS n FROM predictions FINAL WHERE model = 'java-llm'");
     expect(Number(all!.n)).toBe(1);
+  });
+
+  it('stores its counter and gauge in the metric tables and its log record, tied to the trace, in otel_logs', async () => {
+    const out = await javaClient([stack.url, '--model', 'java-llm-2', '--token', TOKEN]);
+    expect(out.code, out.stderr).toBe(0);
+    const sent = JSON.parse(out.stdout.trim().split('\n').pop()!) as { traceId: string; spanId: string };
+    await stack.drain();
+    const labelled = "Attributes['model'] = 'java-llm-2' AND ServiceName = 'otlp-java-client'";
+    // A cumulative monotonic sum (the Java SDK's default temporality for counters).
+    const sums = await sql(`SELECT MetricName, MetricUnit, Value, IsMonotonic, AggregationTemporality, ScopeName FROM otel_metrics_sum FINAL WHERE ${labelled}`);
+    expect(sums).toEqual([{ MetricName: 'java_client.requests', MetricUnit: '{request}', Value: 3, IsMonotonic: true, AggregationTemporality: 2, ScopeName: 'mlobs-test-java-client' }]);
+    const gauges = await sql(`SELECT MetricName, MetricDescription, Value FROM otel_metrics_gauge FINAL WHERE ${labelled}`);
+    expect(gauges).toEqual([{ MetricName: 'java_client.queue_depth', MetricDescription: 'requests waiting', Value: 7.5 }]);
+    const logs = await sql(
+      `SELECT Body, SeverityText, SeverityNumber, TraceId, SpanId, LogAttributes['gen_ai.request.model'] AS model, ResourceAttributes['service.name'] AS service
+       FROM otel_logs FINAL WHERE TraceId = {t:String}`,
+      { t: sent.traceId },
+    );
+    expect(logs).toEqual([{ Body: 'chat completion finished for java-llm-2', SeverityText: 'INFO', SeverityNumber: 9, TraceId: sent.traceId, SpanId: sent.spanId, model: 'java-llm-2', service: 'otlp-java-client' }]);
   });
 
   it('exits non-zero when the receiver refuses the export', async () => {
