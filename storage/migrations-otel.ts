@@ -7,8 +7,6 @@
 //   so a point or record resent by a retrying SDK (or redelivered by Kafka) is stored once;
 // - TTL from storage.retentionDays.otel (the exporter's is optional, off by default);
 // - the sink's insert deduplication window (DEDUP).
-import type { Migration } from './migrations.js';
-
 const DEDUP = 'non_replicated_deduplication_window = 1000';
 
 // The exporter's ORDER BY stops at service, metric, attributes and time; two instances of one
@@ -132,8 +130,3 @@ ORDER BY (ServiceName, TimestampTime, Timestamp, ${LOG_IDENTITY})
 TTL TimestampTime + toIntervalDay(${days})
 SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, ${DEDUP}`;
 }
-
-export const OTEL_METRICS_LOGS_MIGRATIONS: Migration[] = [
-  { id: 11, name: 'otel metric tables (gauge, sum, histogram)', statements: (db, r) => Object.values(otelMetricTablesDdl(db, r.otel)) },
-  { id: 12, name: 'otel log table', statements: (db, r) => [otelLogsDdl(db, r.otel)] },
-];

@@ -1,6 +1,6 @@
 import type { BaseConfig } from '../core/config.js';
 import type { Store } from './store.js';
-import { OTEL_METRICS_LOGS_MIGRATIONS } from './migrations-otel.js';
+import { otelLogsDdl, otelMetricTablesDdl } from './migrations-otel.js';
 
 /** One schema change; its statements must be idempotent so that a half-applied migration can be re-run. */
 export interface Migration {
@@ -164,7 +164,9 @@ export const MIGRATIONS: Migration[] = [
     name: 'predictions.ttft_ms',
     statements: (db) => [`ALTER TABLE ${db}.predictions ADD COLUMN IF NOT EXISTS ttft_ms Nullable(Float64) AFTER latency_ms`],
   },
-  ...OTEL_METRICS_LOGS_MIGRATIONS,
+  // The exporter's metric and log tables; DDL and deviations in migrations-otel.ts.
+  { id: 11, name: 'otel metric tables (gauge, sum, histogram)', statements: (db, r) => Object.values(otelMetricTablesDdl(db, r.otel)) },
+  { id: 12, name: 'otel log table', statements: (db, r) => [otelLogsDdl(db, r.otel)] },
 ];
 
 /** Applies every migration not yet recorded, in order; safe to run at every start and concurrently re-run after a crash. */
