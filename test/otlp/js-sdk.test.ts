@@ -186,6 +186,15 @@ describe('bad OTLP input', () => {
     expect(res.status).toBe(413);
   }, 60_000);
 
+  it('answers 400, not 500, to OTLP/JSON whose bytes value is not base64 text, and keeps it as a dead letter', async () => {
+    // Found by the fuzz suite: protobufjs accepts an array of arrays for a bytes field.
+    const body = `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"${'0c'.repeat(16)}","spanId":"${'0d'.repeat(8)}","name":"bad-bytes","startTimeUnixNano":"${startNs()}","attributes":[{"key":"b","value":{"bytesValue":[[1]]}}]}]}]}]}`;
+    const res = await post(body, 'application/json');
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ code: 3, message: expect.stringMatching(/request could not be converted/) });
+    await eventually(() => s.sql(`SELECT count() AS n FROM dead_letters WHERE source = 'otlp:traces' AND payload LIKE '%"name":"bad-bytes"%'`), (r) => Number(r[0]!.n) === 1, { what: 'the request kept as a dead letter' });
+  });
+
   it('answers 415 to a content type that is not an OTLP encoding', async () => {
     const res = await post('x', 'text/plain');
     expect(res.status).toBe(415);
