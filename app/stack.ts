@@ -20,6 +20,8 @@ import type { Job, ModuleContext, StackModule } from '../plugin/module.js';
 import { Sink } from '../sink/sink.js';
 import { DcgmScraper } from '../collector/gpu/scraper.js';
 import { ingestRoutes } from '../collector/http/routes.js';
+import { kserveRoutes } from '../collector/kserve/routes.js';
+import { KserveJoiner } from '../collector/kserve/joiner.js';
 import type { Config } from './config.js';
 import { Lifecycle } from './lifecycle.js';
 import { MODULES } from './modules.js';
@@ -111,6 +113,16 @@ export async function startStack(config: Config, deps: StackDeps): Promise<Stack
     scraper.start();
     life.add('dcgm scraper', () => scraper.stop());
 
+    // KServe halves → predictions, from the engine's tables (see the joiner); idempotent, so a second
+    // process running it too would only repeat work, never predictions.
+    const { joinWaitMs, joinIntervalMs, lookbackMs, modelVersions } = config.collectors.kserve;
+    const joiner = new KserveJoiner(
+      { joinWaitMs, joinIntervalMs, lookbackMs, modelVersions },
+      { store, metrics, logger, now, sinkIdle: () => sinkOf.get('kserve_event')!.lag() === 0, oldestPredictionMs: () => oldest('prediction') },
+    );
+    joiner.start();
+    life.add('kserve joiner', () => joiner.stop());
+
     // One process is the whole fleet here, so it runs the fleet-wide jobs as well as its own.
     for (const { module, job } of started) {
       const stop = await job.start();
@@ -136,7 +148,8 @@ export async function startStack(config: Config, deps: StackDeps): Promise<Stack
       return problems;
     };
     const ingest = ingestRoutes({ bus, deadLetters, metrics, logger, now, backpressure, oldestAcceptedMs: oldest, topicPrefix: config.kafka.topicPrefix, bodyLimits: bodyLimits(config.server) });
-    const app = createHttpApp({ authToken: config.server.authToken, registry, readiness, routes: [ingest, ...routes] });
+    const kserve = kserveRoutes({ bus, deadLetters, metrics, logger, now, backpressure, oldestAcceptedMs: oldest, topicPrefix: config.kafka.topicPrefix, bodyLimits: bodyLimits(config.server), answerWithinMs: config.collectors.kserve.answerWithinMs });
+    const app = createHttpApp({ authToken: config.server.authToken, registry, readiness, routes: [ingest, kserve, ...routes] });
     const server = createHttpServer(config.server, app);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -111,6 +111,48 @@ export const MIGRATIONS: Migration[] = [
       SETTINGS ${DEDUP}`,
     ],
   },
+  {
+    // KServe ids are 20-29 (the OTLP branches took 21 and 22, so this one keeps clear of them).
+    id: 25,
+    name: 'kserve halves and joins',
+    statements: (db, r) => [
+      // One row per half as KServe's logger posted it; a redelivered or re-posted half collapses on
+      // the key. Partitioned by arrival so that the joiner's recent window reads few parts.
+      `CREATE TABLE IF NOT EXISTS ${db}.kserve_halves (
+        model LowCardinality(String),
+        component LowCardinality(String),
+        id String,
+        half LowCardinality(String),
+        namespace LowCardinality(String),
+        endpoint LowCardinality(String),
+        source String,
+        ts DateTime64(3, 'UTC'),
+        content_type LowCardinality(String),
+        metadata String,
+        annotations String,
+        data String CODEC(ZSTD(3)),
+        received_at DateTime64(3, 'UTC')
+      ) ENGINE = ReplacingMergeTree
+      PARTITION BY toYYYYMMDD(received_at)
+      ORDER BY (model, component, id, half)
+      TTL toDateTime(received_at) + INTERVAL ${r.kserveHalves} DAY
+      SETTINGS ${DEDUP}`,
+      // One row per inference the joiner turned into predictions: the joiner skips these, so a half
+      // that arrives again (redelivered, re-posted, late) never makes a second prediction.
+      `CREATE TABLE IF NOT EXISTS ${db}.kserve_joins (
+        model LowCardinality(String),
+        component LowCardinality(String),
+        id String,
+        outcome LowCardinality(String),
+        predictions UInt32,
+        joined_at DateTime64(3, 'UTC')
+      ) ENGINE = ReplacingMergeTree
+      PARTITION BY toYYYYMMDD(joined_at)
+      ORDER BY (model, component, id)
+      TTL toDateTime(joined_at) + INTERVAL ${r.kserveHalves} DAY
+      SETTINGS ${DEDUP}`,
+    ],
+  },
 ];
 
 /** Applies every migration not yet recorded, in order; safe to run at every start and concurrently re-run after a crash. */

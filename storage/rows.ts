@@ -1,4 +1,5 @@
 import type { DeadLetterEvent, GpuSampleEvent, LabelEvent, PipelineEvent, PredictionEvent } from '../core/schemas/events.js';
+import type { KserveEvent } from '../core/schemas/kserve.js';
 import type { EventKind } from '../core/schemas/kinds.js';
 import type { EventOf } from '../core/schemas/validate.js';
 
@@ -76,6 +77,11 @@ export function gpuSampleRow(e: GpuSampleEvent) {
   return { ...rest, ts: dt(timestamp), value };
 }
 
+export function kserveHalfRow(e: KserveEvent, receivedAtMs: number) {
+  const { timestamp, ...rest } = e;
+  return { ...rest, ts: dt(timestamp), received_at: dt(receivedAtMs) };
+}
+
 export function deadLetterRow(e: DeadLetterEvent) {
   return { ...e, received_at: dt(e.received_at) };
 }
@@ -87,6 +93,7 @@ export const ROW_BUILDERS: { [K in EventKind]: (e: EventOf<K>, ctx: { receivedAt
   pipeline_event: (e, c) => pipelineEventRow(e, c.receivedAtMs, c.id),
   gpu_sample: (e) => gpuSampleRow(e),
   dead_letter: (e) => deadLetterRow(e),
+  kserve_event: (e, c) => kserveHalfRow(e, c.receivedAtMs),
 };
 
 /** The row of a validated event of `kind`: the event's type follows its kind from schema to row. */

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { deadLetterEvent, gpuSampleEvent, labelEvent, pipelineEvent, predictionEvent } from './events.js';
+import { kserveEvent } from './kserve.js';
 
 /** Every kind of event the stack moves; each has exactly one schema, one topic and one table. */
 export const EVENT_KINDS = {
@@ -8,6 +9,8 @@ export const EVENT_KINDS = {
   pipeline_event: { schema: pipelineEvent, topic: 'pipeline-events', table: 'pipeline_events' },
   gpu_sample: { schema: gpuSampleEvent, topic: 'gpu-samples', table: 'gpu_samples' },
   dead_letter: { schema: deadLetterEvent, topic: 'dead-letters', table: 'dead_letters' },
+  // One half of a KServe inference; the joiner (collector/kserve/joiner.ts) makes predictions of them.
+  kserve_event: { schema: kserveEvent, topic: 'kserve-events', table: 'kserve_halves' },
 } as const satisfies Record<string, { schema: z.ZodType; topic: string; table: string }>;
 
 export type EventKind = keyof typeof EVENT_KINDS;
