@@ -116,5 +116,10 @@ describe('KServe inference logger: POST /v1/kserve', () => {
     }
     const dead = await eventually(() => s.sql(`SELECT reason, payload FROM dead_letters WHERE kind = 'kserve_event' AND source = 'http:kserve'`), (r) => r.length >= cases.length, { what: 'five dead letters' });
     expect(dead.every((d) => JSON.parse(d.payload).headers['ce-id'] === '0009174a-24a8-4603-b098-09c8799950e9-bad')).toBe(true);
+    // A body that is not UTF-8 is kept too, as it came.
+    const res = await fetch(`${s.url}/v1/kserve`, { method: 'POST', headers: good!.headers, body: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]) });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as any).reason).toBe('invalid_utf8');
+    await eventually(() => s.sql(`SELECT payload FROM dead_letters WHERE kind = 'kserve_event' AND reason = 'invalid_utf8'`), (r) => r.length === 1 && r[0]!.payload === 'base64:e//+fQ==', { what: 'the non-UTF-8 body kept' });
   });
 });

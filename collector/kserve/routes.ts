@@ -46,20 +46,30 @@ function handler(deps: KserveDeps) {
       dropped('backpressure');
       return answer(pressure);
     }
-    let text: string;
+    let body: Buffer;
     try {
-      text = decodeUtf8(await readBody(req, deps.bodyLimits));
+      body = await readBody(req, deps.bodyLimits);
     } catch (e) {
-      dropped(e instanceof MlobsError && e.reason === 'invalid_utf8' ? 'invalid_utf8' : 'body_refused');
+      // Too large, badly encoded or too slow: there is no body to keep.
+      dropped('body_refused');
       return answer(e);
     }
-    const ce = readKserveCloudEvent(req.headers, text);
-    const v = ce.ok ? validateEvent(KIND, ce.fields, { oldestMs: deps.oldestAcceptedMs(KIND) }) : ({ ok: false, reason: 'not_a_cloudevent', error: ce.error } as const);
+    let text: string | null = null;
+    let v: ReturnType<typeof validateEvent<typeof KIND>>;
+    try {
+      text = decodeUtf8(body);
+      const ce = readKserveCloudEvent(req.headers, text);
+      v = ce.ok ? validateEvent(KIND, ce.fields, { oldestMs: deps.oldestAcceptedMs(KIND) }) : { ok: false, reason: 'not_a_cloudevent', error: ce.error };
+    } catch (e) {
+      v = { ok: false, reason: e instanceof MlobsError ? e.reason : 'invalid_body', error: errorMessage(e) };
+    }
     if (!v.ok) {
-      // Kept with its ce-* headers, so that it can be understood (and replayed) later.
+      // Kept with its ce-* headers, so that it can be understood (and replayed) later; a body that is
+      // not UTF-8 is kept as it came (stored as base64).
       const ceHeaders = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k.startsWith('ce-') || k === 'content-type'));
+      const payload = text === null ? body : JSON.stringify({ headers: ceHeaders, body: text });
       try {
-        await deps.deadLetters.keep([{ kind: KIND, source: SOURCE, reason: v.reason, error: v.error, payload: JSON.stringify({ headers: ceHeaders, body: text }), receivedAtMs }]);
+        await deps.deadLetters.keep([{ kind: KIND, source: SOURCE, reason: v.reason, error: v.error, payload, receivedAtMs }]);
       } catch (e) {
         dropped('dead_letter_failed');
         return answer(e);
