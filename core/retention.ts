@@ -9,6 +9,11 @@ const RETENTION_KEY: Record<EventKind, keyof BaseConfig['storage']['retentionDay
   gpu_sample: 'gpuSamples',
   dead_letter: null,
   kserve_event: 'kserveHalves',
+  otel_span: 'otel',
+  otel_metric_gauge: 'otel',
+  otel_metric_sum: 'otel',
+  otel_metric_histogram: 'otel',
+  otel_log: 'otel',
 };
 
 /**

@@ -55,6 +55,8 @@ export const predictionEvent = z
     prediction: z.union([finiteNumber, text(MAX_STRING), z.boolean()]).nullable(),
     score: finiteNumber.nullish(),
     latency_ms: finiteNumber.nonnegative().nullish(),
+    // Time to first token (LLM serving), in ms.
+    ttft_ms: finiteNumber.nonnegative().nullish(),
     // no_response: a request whose response never came (e.g. KServe's logger lost it, or does not log
     // a failed call); SLOs count it as neither good nor bad (alerting/slo/sli.ts).
     status: z.enum(PREDICTION_STATUSES).default('ok'),

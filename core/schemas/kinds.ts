@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import { deadLetterEvent, gpuSampleEvent, labelEvent, pipelineEvent, predictionEvent } from './events.js';
 import { kserveEvent } from './kserve.js';
+import { otelSpanEvent } from './otel-span.js';
+import { otelLogEvent, otelMetricGaugeEvent, otelMetricHistogramEvent, otelMetricSumEvent } from './otel-metrics-logs.js';
 
 /** Every kind of event the stack moves; each has exactly one schema, one topic and one table. */
 export const EVENT_KINDS = {
@@ -11,6 +13,11 @@ export const EVENT_KINDS = {
   dead_letter: { schema: deadLetterEvent, topic: 'dead-letters', table: 'dead_letters' },
   // One half of a KServe inference; the joiner (collector/kserve/joiner.ts) makes predictions of them.
   kserve_event: { schema: kserveEvent, topic: 'kserve-events', table: 'kserve_halves' },
+  otel_span: { schema: otelSpanEvent, topic: 'otel-spans', table: 'otel_traces' },
+  otel_metric_gauge: { schema: otelMetricGaugeEvent, topic: 'otel-metrics-gauge', table: 'otel_metrics_gauge' },
+  otel_metric_sum: { schema: otelMetricSumEvent, topic: 'otel-metrics-sum', table: 'otel_metrics_sum' },
+  otel_metric_histogram: { schema: otelMetricHistogramEvent, topic: 'otel-metrics-histogram', table: 'otel_metrics_histogram' },
+  otel_log: { schema: otelLogEvent, topic: 'otel-logs', table: 'otel_logs' },
 } as const satisfies Record<string, { schema: z.ZodType; topic: string; table: string }>;
 
 export type EventKind = keyof typeof EVENT_KINDS;
