@@ -20,6 +20,8 @@ import type { Job, ModuleContext, StackModule } from '../plugin/module.js';
 import { Sink } from '../sink/sink.js';
 import { DcgmScraper } from '../collector/gpu/scraper.js';
 import { ingestRoutes } from '../collector/http/routes.js';
+import { kserveRoutes } from '../collector/kserve/routes.js';
+import { KserveJoiner } from '../collector/kserve/joiner.js';
 import { otlpRoutes } from '../collector/otlp/routes.js';
 import type { Config } from './config.js';
 import { Lifecycle } from './lifecycle.js';
@@ -114,6 +116,16 @@ export async function startStack(config: Config, deps: StackDeps): Promise<Stack
     scraper.start();
     life.add('dcgm scraper', () => scraper.stop());
 
+    // KServe halves → predictions, from the engine's tables (see the joiner); idempotent, so a second
+    // process running it too would only repeat work, never predictions.
+    const { joinWaitMs, joinIntervalMs, lookbackMs, modelVersions } = config.collectors.kserve;
+    const joiner = new KserveJoiner(
+      { joinWaitMs, joinIntervalMs, lookbackMs, modelVersions },
+      { store, metrics, logger, now, sinkIdle: () => sinkOf.get('kserve_event')!.lag() === 0, oldestPredictionMs: () => oldest('prediction') },
+    );
+    joiner.start();
+    life.add('kserve joiner', () => joiner.stop());
+
     // One process is the whole fleet here, so it runs the fleet-wide jobs as well as its own.
     for (const { module, job } of started) {
       const stop = await job.start();
@@ -141,7 +153,8 @@ export async function startStack(config: Config, deps: StackDeps): Promise<Stack
     const ingestDeps = { bus, deadLetters, metrics, logger, now, backpressure, oldestAcceptedMs: oldest, topicPrefix: config.kafka.topicPrefix, bodyLimits: bodyLimits(config.server) };
     const ingest = ingestRoutes(ingestDeps);
     const otlp = otlpRoutes({ ...ingestDeps, otlp: config.otlp });
-    const app = createHttpApp({ authToken: config.server.authToken, registry, readiness, routes: [ingest, otlp, ...routes] });
+    const kserve = kserveRoutes({ ...ingestDeps, answerWithinMs: config.collectors.kserve.answerWithinMs });
+    const app = createHttpApp({ authToken: config.server.authToken, registry, readiness, routes: [ingest, otlp, kserve, ...routes] });
     const listen = async (name: string, port: number, listener: Parameters<typeof createHttpServer>[1]) => {
       const server = createHttpServer(config.server, listener);
       await new Promise<void>((resolve, reject) => {

@@ -109,6 +109,8 @@ export const baseConfigShape = {
             pipelineEvents: retentionDays.default(365),
             gpuSamples: retentionDays.default(90),
             deadLetters: retentionDays.default(30),
+            // Raw KServe request/response halves; only needed until joined into predictions.
+            kserveHalves: retentionDays.default(7),
             // Every otel_* table (traces, metrics, logs) of the OTLP receiver.
             otel: retentionDays.default(30),
           })
@@ -157,6 +159,24 @@ export const baseConfigShape = {
           })
           .strict()
           .prefault({}),
+        kserve: z
+          .object({
+            // A request whose response has not come after this long becomes a prediction with status
+            // no_response. KServe logs the response when the model answered 200, so a few seconds
+            // after the request is normal; a response later than this is not joined (its request already was).
+            joinWaitMs: positiveDurationMs.default(30_000),
+            // How often the joiner looks for complete or timed-out inferences.
+            joinIntervalMs: positiveDurationMs.default(1_000),
+            // How far back the joiner looks for unjoined halves (a joiner down longer loses the older ones).
+            lookbackMs: positiveDurationMs.default(86_400_000),
+            // KServe's logger never retries and its worker waits for our answer: past this, answer 503
+            // and count the half (mlobs_kserve_dropped_total) rather than hold the model server's queue.
+            answerWithinMs: positiveDurationMs.default(1_000),
+            // ce-endpoint (default, canary) → model_version per model; an unmapped endpoint is its own version.
+            modelVersions: z.record(z.string().min(1), z.record(z.string(), z.string().max(128))).default({}),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),
@@ -170,6 +190,9 @@ type BaseShapeOutput = z.infer<z.ZodObject<typeof baseConfigShape>>;
 export function refineBaseConfig(c: BaseShapeOutput, ctx: z.RefinementCtx): void {
     if (c.collectors.dcgm.scrapeTimeoutMs > c.collectors.dcgm.scrapeIntervalMs) {
       ctx.addIssue({ code: 'custom', path: ['collectors', 'dcgm', 'scrapeTimeoutMs'], message: 'must not exceed scrapeIntervalMs' });
+    }
+    if (c.collectors.kserve.lookbackMs <= c.collectors.kserve.joinWaitMs) {
+      ctx.addIssue({ code: 'custom', path: ['collectors', 'kserve', 'lookbackMs'], message: 'must exceed joinWaitMs' });
     }
     const names = new Set<string>();
     c.pipelines.forEach((p, i) => {
