@@ -19,6 +19,7 @@ import { bodyLimits } from '../http/body.js';
 import type { Job, ModuleContext, StackModule } from '../plugin/module.js';
 import { Sink } from '../sink/sink.js';
 import { DcgmScraper } from '../collector/gpu/scraper.js';
+import { KubernetesDiscovery, loadKubeConfig } from '../collector/kubernetes/discovery.js';
 import { ingestRoutes } from '../collector/http/routes.js';
 import { kserveRoutes } from '../collector/kserve/routes.js';
 import { KserveJoiner } from '../collector/kserve/joiner.js';
@@ -112,7 +113,13 @@ export async function startStack(config: Config, deps: StackDeps): Promise<Stack
       for (const job of parts.jobs ?? []) started.push({ module: m.name, job });
     }
 
-    const scraper = new DcgmScraper({ ...config.collectors.dcgm, topicPrefix: config.kafka.topicPrefix }, { bus, deadLetters, metrics, logger, now, tracer });
+    const k8s = config.collectors.dcgm.kubernetes;
+    const discovery = k8s ? new KubernetesDiscovery(k8s, { kubeConfig: loadKubeConfig(), logger }) : undefined;
+    if (discovery) {
+      discovery.start();
+      life.add('kubernetes discovery', () => discovery.stop());
+    }
+    const scraper = new DcgmScraper({ ...config.collectors.dcgm, topicPrefix: config.kafka.topicPrefix }, { bus, deadLetters, metrics, logger, now, tracer, discovered: discovery });
     scraper.start();
     life.add('dcgm scraper', () => scraper.stop());
 

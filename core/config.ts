@@ -11,6 +11,7 @@ import { ConfigError } from './errors.js';
 // delete every row on insert.
 const retentionDays = z.number().int().positive().max(7300, 'at most 7300 days (20 years): a longer TTL overflows the engine\'s DateTime');
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier (letters, digits, _)');
+const k8sName = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a Kubernetes namespace name').max(63);
 const httpUrl = z.string().url().refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL');
 
 const pipelineSchema = z
@@ -156,6 +157,18 @@ export const baseConfigShape = {
             targets: z.array(httpUrl).default([]),
             scrapeIntervalMs: durationMs.default(15_000),
             scrapeTimeoutMs: durationMs.default(10_000),
+            // Finds the exporter pods through the Kubernetes API and scrapes each pod, not the Service.
+            kubernetes: z
+              .object({
+                namespace: k8sName,
+                /** Selects the Service's EndpointSlices: they carry its labels and kubernetes.io/service-name. */
+                labelSelector: z.string().min(1).optional(),
+                /** The exporter's port on each pod: a number, or the name of the Service's port. */
+                port: z.union([z.number().int().min(1).max(65535), z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a port number or a port name').max(15)]).default(9400),
+                path: z.string().startsWith('/', 'must start with /').default('/metrics'),
+              })
+              .strict()
+              .optional(),
           })
           .strict()
           .prefault({}),
