@@ -3,6 +3,7 @@ import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { MlobsError } from '../core/errors.js';
 import type { QueryParams, ReadOnlyResult, Store } from './store.js';
 import { classifyClickHouseError } from './errors.js';
+import { resyncingConnection } from './chdb-session.js';
 import { PROFILE_QUERY, READ_LIMITS, checkReaderSession, readerRequestSettings, type ReaderProfile } from './reader-settings.js';
 import { readOnlyRefusal } from './read-guard.js';
 
@@ -40,11 +41,11 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   const { createChdbConnection } = await import('chdb/connection');
   const { mkdirSync } = await import('node:fs');
   mkdirSync(opts.dataDir, { recursive: true });
-  const writer = createClient({ connection: createChdbConnection({ path: opts.dataDir }) } as never);
+  const writer = createClient({ connection: resyncingConnection(createChdbConnection({ path: opts.dataDir })) } as never);
   await createDatabase(writer);
   // A second session on the same engine: chdb keeps settings per session, and clickhouse-js
   // settings become session-wide SETs there, so this session is read-only for its whole life.
-  const reader = createClient({ connection: createChdbConnection({ path: opts.dataDir }) } as never);
+  const reader = createClient({ connection: resyncingConnection(createChdbConnection({ path: opts.dataDir })) } as never);
   await reader.command({ query: `USE ${opts.database}` });
   // The limits first: once readonly = 1 holds, nothing can be set, these included.
   for (const [k, v] of Object.entries(READ_LIMITS)) await reader.command({ query: `SET ${k} = '${v}'` });
