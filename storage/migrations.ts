@@ -111,6 +111,16 @@ export const MIGRATIONS: Migration[] = [
       SETTINGS ${DEDUP}`,
     ],
   },
+  {
+    // OpenLineage's nominal-time facet: when a run was scheduled for, beside when it ran.
+    id: 30,
+    name: 'pipeline_events nominal times',
+    statements: (db) => [
+      `ALTER TABLE ${db}.pipeline_events
+         ADD COLUMN IF NOT EXISTS nominal_start Nullable(DateTime64(3, 'UTC')) AFTER finished_at,
+         ADD COLUMN IF NOT EXISTS nominal_end Nullable(DateTime64(3, 'UTC')) AFTER nominal_start`,
+    ],
+  },
 ];
 
 /** Applies every migration not yet recorded, in order; safe to run at every start and concurrently re-run after a crash. */
