@@ -63,6 +63,9 @@ cleanup+=("deploy/kafka/kafka.sh stop --port '$port' >/dev/null 2>&1")
 deploy/kafka/kafka.sh start --port "$port"
 export KAFKA_BROKERS="127.0.0.1:$port"
 
+# The OpenLineage Java client that test/openlineage.test.ts drives (jars cached after the first run).
+test/openlineage/client.sh build
+
 mkdir -p test/artifacts
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile.json=test/artifacts/vitest.json "$@" || status=$?
