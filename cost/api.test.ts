@@ -18,7 +18,7 @@ const TO = '2026-11-20T04:00:00Z';
 const pred = (model: string, id: string, ts: number, tokens: Record<string, number> = {}) => ({ model, prediction_id: id, timestamp: ts, features: { x: 1, ...tokens }, prediction: 1 });
 // GenAI token features of the fraud-detector's predictions, cycling: 17 + 4, 33 + 9, and an output count alone (12):
 // 75 tokens per three predictions, 30,000 over the window's 1,200.
-const TOKENS = [
+const TOKENS: Record<string, number>[] = [
   { 'gen_ai.usage.input_tokens': 17, 'gen_ai.usage.output_tokens': 4 },
   { 'gen_ai.usage.input_tokens': 33, 'gen_ai.usage.output_tokens': 9 },
   { 'gen_ai.usage.output_tokens': 12 },
