@@ -12,6 +12,8 @@ export interface StoreOptions {
   database: string;
   dataDir: string;
   requestTimeoutMs?: number;
+  /** `storage.cluster`: the tables are Distributed (storage/cluster.ts); server only. */
+  cluster?: string;
 }
 
 const READ_LIMITS = { max_execution_time: 60, max_result_rows: '1000000', result_overflow_mode: 'throw' } as const;
@@ -24,10 +26,13 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   let mode: Store['mode'];
   if (opts.url) {
     mode = 'server';
-    const base = { url: opts.url, username: opts.username, password: opts.password, request_timeout: opts.requestTimeoutMs ?? 30_000 };
+    // In a cluster, a join or IN of two Distributed tables would otherwise be refused
+    // (distributed_product_mode = deny); 'global' ships the right side once, which is always correct.
+    const cluster = opts.cluster ? { clickhouse_settings: { distributed_product_mode: 'global' as const } } : {};
+    const base = { url: opts.url, username: opts.username, password: opts.password, request_timeout: opts.requestTimeoutMs ?? 30_000, ...cluster };
     writer = createClient(base);
     // readonly=2 (not 1): clickhouse-js sends its own settings per request, which readonly=1 forbids.
-    reader = createClient({ ...base, database: opts.database, clickhouse_settings: { readonly: '2', ...READ_LIMITS } });
+    reader = createClient({ ...base, database: opts.database, clickhouse_settings: { ...base.clickhouse_settings, readonly: '2', ...READ_LIMITS } });
   } else {
     mode = 'embedded';
     const { createChdbConnection } = await import('chdb/connection');
@@ -46,7 +51,17 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     for (const [k, v] of Object.entries(READ_LIMITS)) await reader.command({ query: `SET ${k} = '${v}'` });
     await reader.command({ query: 'SET readonly = 1' });
   }
-  return new ClickHouseStore(mode, opts.database, writer, reader);
+  return new ClickHouseStore(mode, opts.database, writer, reader, insertSettings(opts.cluster));
+}
+
+/**
+ * Through a Distributed table an insert is by default queued on the receiving node and sent on
+ * later: the sink would commit Kafka offsets for rows no shard holds yet. Foreground inserts
+ * return once every shard stored its part (the token travels with it, so a retry is deduplicated
+ * by each shard's replicated block log).
+ */
+export function insertSettings(cluster: string | undefined): string {
+  return cluster ? 'distributed_foreground_insert = 1' : '';
 }
 
 class ClickHouseStore implements Store {
@@ -55,6 +70,7 @@ class ClickHouseStore implements Store {
     readonly database: string,
     private readonly writer: ClickHouseClient,
     private readonly reader: ClickHouseClient,
+    private readonly extraInsertSettings: string,
   ) {}
 
   async command(sql: string, params?: QueryParams): Promise<void> {
@@ -97,7 +113,8 @@ class ClickHouseStore implements Store {
     }
     // Settings go inline: with the embedded engine, clickhouse-js settings would become a
     // session-wide SET and the token would then apply to every later insert.
-    const settings = opts.dedupToken ? ` SETTINGS insert_deduplication_token = '${opts.dedupToken}'` : '';
+    const list = [opts.dedupToken ? `insert_deduplication_token = '${opts.dedupToken}'` : '', this.extraInsertSettings].filter(Boolean);
+    const settings = list.length ? ` SETTINGS ${list.join(', ')}` : '';
     // JSONCompactEachRow: the engine parses it about a third faster than JSONEachRow (measured),
     // since column names are not repeated per row. Rows of one batch share one shape.
     const columns = Object.keys(rows[0]!);
