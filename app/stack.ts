@@ -21,6 +21,7 @@ import type { Job, ModuleContext, StackModule } from '../plugin/module.js';
 import { Sink } from '../sink/sink.js';
 import { DcgmScraper } from '../collector/gpu/scraper.js';
 import { ingestRoutes } from '../collector/http/routes.js';
+import { otlpRoutes } from '../collector/otlp/routes.js';
 import type { Config } from './config.js';
 import { Lifecycle } from './lifecycle.js';
 import { MODULES } from './modules.js';
@@ -28,6 +29,8 @@ import { MODULES } from './modules.js';
 export interface Stack {
   url: string;
   port: number;
+  /** The OTLP-only listener's port when `otlp.port` is set. */
+  otlpPort?: number;
   store: Store;
   bus: Bus;
   registry: Registry;
@@ -136,24 +139,31 @@ export async function startStack(config: Config, deps: StackDeps): Promise<Stack
       if (!health.up) problems.push(`bus ${health.detail ?? `${bus.kind} down`}`);
       return problems;
     };
-    const ingest = ingestRoutes({ bus, deadLetters, metrics, logger, now, backpressure, oldestAcceptedMs: oldest, topicPrefix: config.kafka.topicPrefix, bodyLimits: bodyLimits(config.server) });
-    const app = createHttpApp({ authToken: config.server.authToken, registry, readiness, routes: [ingest, ...routes] });
-    const server = createHttpServer(config.server, app);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.server.port, config.server.host, () => {
-        server.off('error', reject);
-        resolve();
+    const ingestDeps = { bus, deadLetters, metrics, logger, now, backpressure, oldestAcceptedMs: oldest, topicPrefix: config.kafka.topicPrefix, bodyLimits: bodyLimits(config.server) };
+    const ingest = ingestRoutes(ingestDeps);
+    const otlp = otlpRoutes({ ...ingestDeps, otlp: config.otlp });
+    const app = createHttpApp({ authToken: config.server.authToken, registry, readiness, routes: [ingest, otlp, ...routes] });
+    const listen = async (name: string, port: number, listener: Parameters<typeof createHttpServer>[1]) => {
+      const server = createHttpServer(config.server, listener);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, config.server.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
       });
-    });
-    // Stops first: no new input while the rest winds down.
-    life.add('http server', () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
-    const port = (server.address() as AddressInfo).port;
+      // Stops first: no new input while the rest winds down.
+      life.add(name, () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+      return (server.address() as AddressInfo).port;
+    };
+    // OTLP's own port (4318 by convention) only when configured: the ingest role alone serves it there.
+    const otlpPort = config.otlp.port > 0 ? await listen('otlp server', config.otlp.port, createHttpApp({ authToken: config.server.authToken, registry, readiness, routes: [otlp] })) : undefined;
+    const port = await listen('http server', config.server.port, app);
     const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
     const url = `http://${host}:${port}`;
-    logger.info('mlobs is up', { url, storage: store.mode === 'embedded' ? `embedded (${config.storage.dataDir})` : config.storage.url, bus: bus.kind });
+    logger.info('mlobs is up', { url, ...(otlpPort ? { otlp: `http://${host}:${otlpPort}` } : {}), storage: store.mode === 'embedded' ? `embedded (${config.storage.dataDir})` : config.storage.url, bus: bus.kind });
 
-    return { url, port, store, bus, registry, sinks, jobs, drain, stop: () => life.stop() };
+    return { url, port, otlpPort, store, bus, registry, sinks, jobs, drain, stop: () => life.stop() };
   } catch (e) {
     await life.stop();
     throw e;

@@ -23,6 +23,43 @@ const pipelineSchema = z
   })
   .strict();
 
+const attrKey = z.string().min(1).max(256);
+/** A span that is a prediction although it carries no `gen_ai.operation.name`: every given condition must hold. */
+const predictionRuleSchema = z
+  .object({
+    service: z.string().min(1).optional(),
+    spanName: z.string().min(1).optional(),
+    attributes: z.record(attrKey, z.string()).optional(),
+    // Attribute keys the prediction's fields are read from.
+    model: attrKey,
+    version: attrKey.optional(),
+    features: z.array(attrKey).default([]),
+    prediction: attrKey.optional(),
+    ttft: attrKey.optional(),
+  })
+  .strict()
+  .refine((r) => r.service || r.spanName || (r.attributes && Object.keys(r.attributes).length), 'a rule needs at least one of service, spanName, attributes (else it matches every span)');
+
+const otlpSchema = z
+  .object({
+    // The second listener for OTLP alone (4318 is OTLP/HTTP's port). Off unless set: the
+    // all-in-one process serves OTLP on server.port, and two stacks on one host must not fight over 4318.
+    port: z.number().int().min(0).max(65535).default(0),
+    predictions: z
+      .object({
+        rules: z.array(predictionRuleSchema).default([]),
+        // Attributes added to the features of every GenAI prediction (besides the token counts).
+        genAiFeatures: z.array(attrKey).default([]),
+        // Time to first token: vLLM's span attribute (seconds), else this span event's time.
+        ttftAttribute: attrKey.default('gen_ai.latency.time_to_first_token'),
+        ttftEvent: z.string().min(1).default('gen_ai.content.first_token'),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .prefault({});
+
 /**
  * The stack's own settings; feature modules add their sections (app/config.ts assembles the full
  * schema from the module list), so nothing here knows a feature.
@@ -69,6 +106,8 @@ export const baseConfigShape = {
             pipelineEvents: retentionDays.default(365),
             gpuSamples: retentionDays.default(90),
             deadLetters: retentionDays.default(30),
+            // Every otel_* table (traces, metrics, logs) of the OTLP receiver.
+            otel: retentionDays.default(30),
           })
           .strict()
           .prefault({}),
@@ -128,6 +167,7 @@ export const baseConfigShape = {
       .strict()
       .prefault({}),
     pipelines: z.array(pipelineSchema).default([]),
+    otlp: otlpSchema,
 };
 
 type BaseShapeOutput = z.infer<z.ZodObject<typeof baseConfigShape>>;

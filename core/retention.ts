@@ -8,6 +8,11 @@ const RETENTION_KEY: Record<EventKind, keyof BaseConfig['storage']['retentionDay
   pipeline_event: 'pipelineEvents',
   gpu_sample: 'gpuSamples',
   dead_letter: null,
+  otel_span: 'otel',
+  otel_metric_gauge: 'otel',
+  otel_metric_sum: 'otel',
+  otel_metric_histogram: 'otel',
+  otel_log: 'otel',
 };
 
 /**

@@ -1,6 +1,7 @@
 import type { BaseConfig } from '../core/config.js';
 import type { Store } from './store.js';
 import { renderStatement, tablesCreatedBy } from './cluster.js';
+import { otelLogsDdl, otelMetricTablesDdl } from './migrations-otel.js';
 
 /** One schema change; its statements must be idempotent so that a half-applied migration can be re-run. */
 export interface Migration {
@@ -121,6 +122,61 @@ export const MIGRATIONS: Migration[] = [
       SETTINGS ${DEDUP}`,
     ],
   },
+  {
+    id: 21,
+    // The OpenTelemetry Collector ClickHouse exporter's traces table (golden copy and deviations:
+    // storage/testdata/otel/otel_traces.sql), so Grafana's ClickHouse data source reads it in OTel mode.
+    name: 'otel_traces',
+    statements: (db, r) => [
+      `CREATE TABLE IF NOT EXISTS ${db}.otel_traces (
+        Timestamp DateTime64(9) CODEC(Delta, ZSTD(1)),
+        TraceId String CODEC(ZSTD(1)),
+        SpanId String CODEC(ZSTD(1)),
+        ParentSpanId String CODEC(ZSTD(1)),
+        TraceState String CODEC(ZSTD(1)),
+        SpanName LowCardinality(String) CODEC(ZSTD(1)),
+        SpanKind LowCardinality(String) CODEC(ZSTD(1)),
+        ServiceName LowCardinality(String) CODEC(ZSTD(1)),
+        ResourceAttributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+        ScopeName String CODEC(ZSTD(1)),
+        ScopeVersion String CODEC(ZSTD(1)),
+        SpanAttributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+        Duration UInt64 CODEC(ZSTD(1)),
+        StatusCode LowCardinality(String) CODEC(ZSTD(1)),
+        StatusMessage String CODEC(ZSTD(1)),
+        Events Nested (
+          Timestamp DateTime64(9),
+          Name LowCardinality(String),
+          Attributes Map(LowCardinality(String), String)
+        ) CODEC(ZSTD(1)),
+        Links Nested (
+          TraceId String,
+          SpanId String,
+          TraceState String,
+          Attributes Map(LowCardinality(String), String)
+        ) CODEC(ZSTD(1)),
+        INDEX idx_trace_id TraceId TYPE bloom_filter(0.001) GRANULARITY 1,
+        INDEX idx_res_attr_key mapKeys(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+        INDEX idx_res_attr_value mapValues(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+        INDEX idx_span_attr_key mapKeys(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+        INDEX idx_span_attr_value mapValues(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+        INDEX idx_duration Duration TYPE minmax GRANULARITY 1
+      ) ENGINE = ReplacingMergeTree
+      PARTITION BY toDate(Timestamp)
+      ORDER BY (ServiceName, SpanName, toDateTime(Timestamp), TraceId, SpanId)
+      TTL toDateTime(Timestamp) + toIntervalDay(${r.otel})
+      SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, ${DEDUP}`,
+    ],
+  },
+  {
+    id: 22,
+    // Time to first token of LLM serving (from OTLP GenAI spans or sent directly); NULL when unknown.
+    name: 'predictions.ttft_ms',
+    statements: (db) => [`ALTER TABLE ${db}.predictions ADD COLUMN IF NOT EXISTS ttft_ms Nullable(Float64) AFTER latency_ms`],
+  },
+  // The exporter's metric and log tables; DDL and deviations in migrations-otel.ts.
+  { id: 11, name: 'otel metric tables (gauge, sum, histogram)', statements: (db, r) => Object.values(otelMetricTablesDdl(db, r.otel)) },
+  { id: 12, name: 'otel log table', statements: (db, r) => [otelLogsDdl(db, r.otel)] },
 ];
 
 const recordTable = (db: string) =>

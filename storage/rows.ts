@@ -1,6 +1,8 @@
 import type { DeadLetterEvent, GpuSampleEvent, LabelEvent, PipelineEvent, PredictionEvent } from '../core/schemas/events.js';
+import type { OtelSpanEvent } from '../core/schemas/otel-span.js';
 import type { EventKind } from '../core/schemas/kinds.js';
 import type { EventOf } from '../core/schemas/validate.js';
+import { otelLogRow, otelMetricGaugeRow, otelMetricHistogramRow, otelMetricSumRow } from './rows-otel.js';
 
 // DateTime64(3) parses decimal seconds exactly; epoch-ms integers would be read as seconds.
 const dt = (ms: number) => (ms / 1000).toFixed(3);
@@ -40,6 +42,7 @@ export function predictionRow(e: PredictionEvent, receivedAtMs: number) {
     prediction_cat: p.cat,
     score: e.score ?? null,
     latency_ms: e.latency_ms ?? null,
+    ttft_ms: e.ttft_ms ?? null,
     status: e.status,
     segments: e.segments,
     received_at: dt(receivedAtMs),
@@ -76,6 +79,41 @@ export function gpuSampleRow(e: GpuSampleEvent) {
   return { ...rest, ts: dt(timestamp), value };
 }
 
+/** Nanoseconds since the epoch (decimal digits) as the decimal seconds DateTime64(9) parses exactly. */
+export const nanosAsSeconds = (ns: string) => {
+  const p = ns.padStart(10, '0');
+  return `${p.slice(0, -9)}.${p.slice(-9)}`;
+};
+
+/** A span as its `otel_traces` row: the exporter's column names, Nested columns as parallel arrays. */
+export function otelSpanRow(e: OtelSpanEvent) {
+  return {
+    Timestamp: nanosAsSeconds(e.start_time_unix_nano),
+    TraceId: e.trace_id,
+    SpanId: e.span_id,
+    ParentSpanId: e.parent_span_id,
+    TraceState: e.trace_state,
+    SpanName: e.span_name,
+    SpanKind: e.span_kind,
+    ServiceName: e.service_name,
+    ResourceAttributes: e.resource_attributes,
+    ScopeName: e.scope_name,
+    ScopeVersion: e.scope_version,
+    SpanAttributes: e.span_attributes,
+    // UInt64 as text: a duration in ns may pass 2^53.
+    Duration: e.duration_ns,
+    StatusCode: e.status_code,
+    StatusMessage: e.status_message,
+    'Events.Timestamp': e.events.map((x) => nanosAsSeconds(x.time_unix_nano)),
+    'Events.Name': e.events.map((x) => x.name),
+    'Events.Attributes': e.events.map((x) => x.attributes),
+    'Links.TraceId': e.links.map((x) => x.trace_id),
+    'Links.SpanId': e.links.map((x) => x.span_id),
+    'Links.TraceState': e.links.map((x) => x.trace_state),
+    'Links.Attributes': e.links.map((x) => x.attributes),
+  };
+}
+
 export function deadLetterRow(e: DeadLetterEvent) {
   return { ...e, received_at: dt(e.received_at) };
 }
@@ -87,6 +125,11 @@ export const ROW_BUILDERS: { [K in EventKind]: (e: EventOf<K>, ctx: { receivedAt
   pipeline_event: (e, c) => pipelineEventRow(e, c.receivedAtMs, c.id),
   gpu_sample: (e) => gpuSampleRow(e),
   dead_letter: (e) => deadLetterRow(e),
+  otel_span: (e) => otelSpanRow(e),
+  otel_metric_gauge: (e) => otelMetricGaugeRow(e),
+  otel_metric_sum: (e) => otelMetricSumRow(e),
+  otel_metric_histogram: (e) => otelMetricHistogramRow(e),
+  otel_log: (e) => otelLogRow(e),
 };
 
 /** The row of a validated event of `kind`: the event's type follows its kind from schema to row. */

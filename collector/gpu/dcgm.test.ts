@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { exactInteger } from './dcgm-blank.js';
-import { isDcgmBlank, toGpuSamples } from './dcgm.js';
+import { isDcgmBlank, normaliseDcgmSeries, toGpuSamples } from './dcgm.js';
 import { parseExposition } from './exposition.js';
 
 const SAMPLE_FILE = new URL('./testdata/dcgm-exporter.txt', import.meta.url);
@@ -150,6 +150,47 @@ describe('toGpuSamples carries values, timestamps and types', () => {
 
   it('returns no rows for no families', () => {
     expect(toGpuSamples([], OPTS)).toEqual([]);
+  });
+});
+
+describe('normaliseDcgmSeries, the one DCGM normaliser of every way in', () => {
+  const series = (labels: Record<string, string>, resource?: Record<string, string>) =>
+    normaliseDcgmSeries({ metric: 'DCGM_FI_DEV_GPU_UTIL', metricType: 'gauge', labels, value: 5, resource }, OPTS);
+
+  it("keeps the data point's own pod, namespace and container over the resource's k8s attributes", () => {
+    const r = series(
+      { gpu: '0', namespace: 'team-vision', pod: 'train-0', container: 'trainer' },
+      { 'k8s.pod.name': 'dcgm-exporter-x', 'k8s.namespace.name': 'gpu-operator', 'k8s.container.name': 'exporter' },
+    );
+    expect([r.namespace, r.pod, r.container]).toEqual(['team-vision', 'train-0', 'trainer']);
+  });
+
+  it("leaves an unallocated GPU unallocated rather than charging it to the exporter's pod", () => {
+    const r = series({ gpu: '1' }, { 'k8s.pod.name': 'dcgm-exporter-x', 'k8s.namespace.name': 'gpu-operator' });
+    expect([r.namespace, r.pod, r.container]).toEqual(['', '', '']);
+    expect(r.labels).toEqual({});
+  });
+
+  it('takes the host from Hostname or hostname, else from the resource host.name', () => {
+    expect(series({ Hostname: 'node-a' }, { 'host.name': 'collector-host' }).hostname).toBe('node-a');
+    expect(series({ hostname: 'node-b' }, { 'host.name': 'collector-host' }).hostname).toBe('node-b');
+    expect(series({}, { 'host.name': 'node-c' }).hostname).toBe('node-c');
+    expect(series({}).hostname).toBe('');
+  });
+
+  it('drops empty labels, as Prometheus does, so a hop that dropped them changes nothing', () => {
+    expect(series({ gpu: '0', err_msg: '', pod: '' })).toEqual(series({ gpu: '0' }));
+  });
+
+  it('recognises a sentinel that arrives as a double without its text', () => {
+    const r = normaliseDcgmSeries({ metric: 'DCGM_FI_DEV_MEMORY_TEMP', metricType: 'gauge', labels: {}, value: 9223372036854775794 }, OPTS);
+    expect(r.value).toBeNull();
+  });
+
+  it("judges a sentinel by the raw text when the source has it (an OTLP int64)", () => {
+    const near = (raw: string) => normaliseDcgmSeries({ metric: 'm', metricType: 'counter', labels: {}, value: Number(raw), raw }, OPTS).value;
+    expect(near('9223372036854775794')).toBeNull();
+    expect(near('9223372036854775791')).toBe(Number('9223372036854775791'));
   });
 });
 

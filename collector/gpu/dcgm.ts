@@ -1,5 +1,6 @@
-// Maps parsed dcgm-exporter families to `gpu_samples` rows: one row per exposition sample, with the
-// identity labels dcgm-exporter always attaches lifted into typed columns for cheap filtering.
+// The DCGM normaliser: one DCGM series (from an exposition, an OTLP data point or remote_write) →
+// one `gpu_samples` row, with the identity labels dcgm-exporter always attaches lifted into typed
+// columns for cheap filtering.
 
 import type { GpuSample } from '../../core/schemas/gpu-sample.js';
 import { isDcgmBlank } from './dcgm-blank.js';
@@ -51,13 +52,39 @@ const FIELD_OF_LABEL: ReadonlyMap<string, LabelField> = new Map(
   ),
 );
 
-/** Options for toGpuSamples: `nowMs` stamps samples without their own timestamp; `source` is copied to every row. */
+/** Where and when a series was read: `nowMs` stamps series without their own timestamp; `source` is copied to every row. */
 export interface ToGpuSamplesOptions {
   nowMs: number;
   source: string;
 }
 
-function pick(labels: Record<string, string>, names: readonly string[]): string {
+/**
+ * One DCGM series reading as any way in sees it: a scraped or pushed exposition sample, an OTLP data
+ * point (a Collector's prometheus receiver scraping dcgm-exporter), or a remote_write sample.
+ */
+export interface DcgmSeries {
+  /** The field name, e.g. DCGM_FI_DEV_GPU_UTIL. */
+  metric: string;
+  /** gauge, counter, histogram, summary or untyped. */
+  metricType: string;
+  /** The series' own labels (an OTLP data point's attributes). */
+  labels: Readonly<Record<string, string>>;
+  value: number;
+  /**
+   * The value's exact decimal text when the source has one (exposition text, an OTLP int64); sentinel
+   * checks need it, because a double cannot tell 9223372036854775791 from a sentinel. Without it the
+   * double's shortest text is used, which still catches every sentinel that went through a float64.
+   */
+  raw?: string;
+  timestampMs?: number;
+  /**
+   * Attributes of the OTLP resource that sent the series. They describe the exporter (its pod, the
+   * scrape job), not the GPU, so only `host.name` is used, and only when no host label exists.
+   */
+  resource?: Readonly<Record<string, string>>;
+}
+
+function pick(labels: Readonly<Record<string, string>>, names: readonly string[]): string {
   for (const name of names) {
     const value = labels[name];
     if (value !== undefined && value !== '') return value;
@@ -65,15 +92,28 @@ function pick(labels: Record<string, string>, names: readonly string[]): string 
   return '';
 }
 
-function toGpuSample(family: MetricFamily, sample: Sample, opts: ToGpuSamplesOptions): GpuSample {
-  const l = sample.labels;
+/**
+ * The one DCGM normaliser: every way in (scrape, push, OTLP, remote_write) turns a series into a
+ * GpuSample here, so the same reading is stored identically whichever way it came. Rules:
+ * - blank sentinels become value null (see dcgm-blank.ts);
+ * - identity labels are lifted into typed columns (SOURCES above: spellings, `exported_*`, MIG ids);
+ * - an empty label is no label, as in Prometheus (whose scrapers, the Collector's prometheus receiver
+ *   included, drop empty labels), so a series stores the same whether or not a hop dropped them;
+ * - namespace/pod/container come only from the series itself: resource attributes such as
+ *   k8s.pod.name name the exporter's pod, and using them for an unallocated GPU would charge its
+ *   cost to the exporter's namespace;
+ * - the host is `Hostname`/`hostname`, else the resource's `host.name`.
+ * Never throws.
+ */
+export function normaliseDcgmSeries(series: DcgmSeries, opts: ToGpuSamplesOptions): GpuSample {
+  const l = series.labels;
   const typed: Record<LabelField, string> = {
     gpu: pick(l, SOURCES.gpu),
     uuid: pick(l, SOURCES.uuid),
     pciBusId: pick(l, SOURCES.pciBusId),
     device: pick(l, SOURCES.device),
     modelName: pick(l, SOURCES.modelName),
-    hostname: pick(l, SOURCES.hostname),
+    hostname: pick(l, SOURCES.hostname) || (series.resource?.['host.name'] ?? ''),
     gpuIProfile: pick(l, SOURCES.gpuIProfile),
     gpuIId: pick(l, SOURCES.gpuIId),
     namespace: pick(l, SOURCES.namespace),
@@ -81,21 +121,22 @@ function toGpuSample(family: MetricFamily, sample: Sample, opts: ToGpuSamplesOpt
     container: pick(l, SOURCES.container),
   };
 
-  // A source label is dropped once its column holds the same information (the winner, an equal
-  // duplicate, or an empty value); a losing label with a different value is kept so the conflict
-  // stays visible instead of silently vanishing. Null prototype for the same reason as the parser's.
+  // A source label is dropped once its column holds the same information (the winner or an equal
+  // duplicate); a losing label with a different value is kept so the conflict stays visible instead
+  // of silently vanishing. Null prototype for the same reason as the parser's.
   const rest: Record<string, string> = Object.create(null);
   for (const name of Object.keys(l)) {
     const value = l[name] as string;
+    if (value === '') continue;
     const field = FIELD_OF_LABEL.get(name);
-    if (field === undefined || (value !== '' && value !== typed[field])) rest[name] = value;
+    if (field === undefined || value !== typed[field]) rest[name] = value;
   }
 
   return {
-    tsMs: sample.timestampMs ?? opts.nowMs,
-    metric: sample.name,
-    metricType: family.type,
-    value: isDcgmBlank(sample.raw, sample.value) ? null : sample.value,
+    tsMs: series.timestampMs ?? opts.nowMs,
+    metric: series.metric,
+    metricType: series.metricType,
+    value: isDcgmBlank(series.raw ?? String(series.value), series.value) ? null : series.value,
     hostname: typed.hostname,
     gpu: typed.gpu,
     uuid: typed.uuid,
@@ -112,11 +153,20 @@ function toGpuSample(family: MetricFamily, sample: Sample, opts: ToGpuSamplesOpt
   };
 }
 
-/** One GpuSample per sample of every family, in input order; DCGM blank sentinels become value null. Never throws. */
+/** True for the series dcgm-exporter emits (DCGM field names), which become gpu_samples wherever they arrive. */
+export function isDcgmMetric(name: string): boolean {
+  return name.startsWith('DCGM_FI_');
+}
+
+function sampleSeries(family: MetricFamily, sample: Sample): DcgmSeries {
+  return { metric: sample.name, metricType: family.type, labels: sample.labels, value: sample.value, raw: sample.raw, timestampMs: sample.timestampMs };
+}
+
+/** One GpuSample per sample of every family of an exposition, in input order, through the normaliser. Never throws. */
 export function toGpuSamples(families: readonly MetricFamily[], opts: ToGpuSamplesOptions): GpuSample[] {
   const rows: GpuSample[] = [];
   for (const family of families) {
-    for (const sample of family.samples) rows.push(toGpuSample(family, sample, opts));
+    for (const sample of family.samples) rows.push(normaliseDcgmSeries(sampleSeries(family, sample), opts));
   }
   return rows;
 }

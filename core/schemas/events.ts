@@ -51,6 +51,8 @@ export const predictionEvent = z
     prediction: z.union([finiteNumber, text(MAX_STRING), z.boolean()]),
     score: finiteNumber.nullish(),
     latency_ms: finiteNumber.nonnegative().nullish(),
+    // Time to first token (LLM serving), in ms.
+    ttft_ms: finiteNumber.nonnegative().nullish(),
     status: z.enum(['ok', 'error', 'timeout']).default('ok'),
     segments: z.record(name('segment name'), text(256)).refine((s) => Object.keys(s).length <= 32, 'more than 32 segments').default({}),
   })

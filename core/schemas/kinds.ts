@@ -1,5 +1,7 @@
 import type { z } from 'zod';
 import { deadLetterEvent, gpuSampleEvent, labelEvent, pipelineEvent, predictionEvent } from './events.js';
+import { otelSpanEvent } from './otel-span.js';
+import { otelLogEvent, otelMetricGaugeEvent, otelMetricHistogramEvent, otelMetricSumEvent } from './otel-metrics-logs.js';
 
 /** Every kind of event the stack moves; each has exactly one schema, one topic and one table. */
 export const EVENT_KINDS = {
@@ -8,6 +10,11 @@ export const EVENT_KINDS = {
   pipeline_event: { schema: pipelineEvent, topic: 'pipeline-events', table: 'pipeline_events' },
   gpu_sample: { schema: gpuSampleEvent, topic: 'gpu-samples', table: 'gpu_samples' },
   dead_letter: { schema: deadLetterEvent, topic: 'dead-letters', table: 'dead_letters' },
+  otel_span: { schema: otelSpanEvent, topic: 'otel-spans', table: 'otel_traces' },
+  otel_metric_gauge: { schema: otelMetricGaugeEvent, topic: 'otel-metrics-gauge', table: 'otel_metrics_gauge' },
+  otel_metric_sum: { schema: otelMetricSumEvent, topic: 'otel-metrics-sum', table: 'otel_metrics_sum' },
+  otel_metric_histogram: { schema: otelMetricHistogramEvent, topic: 'otel-metrics-histogram', table: 'otel_metrics_histogram' },
+  otel_log: { schema: otelLogEvent, topic: 'otel-logs', table: 'otel_logs' },
 } as const satisfies Record<string, { schema: z.ZodType; topic: string; table: string }>;
 
 export type EventKind = keyof typeof EVENT_KINDS;

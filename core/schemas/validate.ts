@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { EVENT_KINDS, describeIssues, type EventKind } from './kinds.js';
 import { olderThanRetention } from '../retention.js';
+import { nanosToMs } from './otel-metrics-logs.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -18,7 +19,9 @@ export interface Freshness {
 export function validateEvent<K extends EventKind>(kind: K, value: unknown, freshness: Freshness = {}): Decoded<EventOf<K>> {
   const r = EVENT_KINDS[kind].schema.safeParse(value);
   if (!r.success) return { ok: false, reason: 'schema_violation', error: describeIssues(r.error) };
-  const ts = (r.data as { timestamp?: number }).timestamp;
+  // OpenTelemetry kinds carry their time as epoch nanoseconds (exact text), the others as epoch ms.
+  const data = r.data as { timestamp?: number; time_unix_nano?: string };
+  const ts = data.timestamp ?? (data.time_unix_nano === undefined ? undefined : nanosToMs(data.time_unix_nano));
   const tooOld = ts === undefined ? null : olderThanRetention(ts, freshness.oldestMs);
   if (tooOld) return { ok: false, reason: 'older_than_retention', error: tooOld };
   return { ok: true, event: r.data as EventOf<K> };

@@ -73,6 +73,24 @@ export const ENDPOINTS: Endpoint[] = [
     body: (n) => ['{"matchers":[', S(`"alertname=\\"Fuzz${n}\\""`), ',', S('"severity=~\\"warn.*\\""'), '],"startsAt":', S('"2026-01-01T00:00:00Z"'), ',"endsAt":', S('"2099-01-01T00:00:00Z"'), ',"createdBy":', S('"fuzz"'), ',"comment":', S('"fuzzing"'), '}'],
   },
   {
+    name: 'otlp-traces',
+    path: ['/v1/traces'],
+    contentType: 'application/json',
+    body: (n, now) => ['{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":', S('"fuzz-svc"'), '}}]},"scopeSpans":[{"scope":{"name":', S('"fuzz"'), '},"spans":[{"traceId":', S(`"${(n % 256).toString(16).padStart(2, '0').repeat(15)}01"`), ',"spanId":', S('"0102030405060708"'), ',"parentSpanId":', S('""'), ',"name":', S('"chat"'), ',"kind":', S('2'), ',"startTimeUnixNano":', S(`"${now}000000"`), ',"endTimeUnixNano":', S(`"${now + 5}000000"`), ',"attributes":[{"key":', S('"gen_ai.operation.name"'), ',"value":{"stringValue":', S('"chat"'), '}},{"key":"gen_ai.request.model","value":{"stringValue":', S('"fuzz-model"'), '}},{"key":"gen_ai.usage.input_tokens","value":{"intValue":', S('"12"'), '}},{"key":"k","value":{"arrayValue":{"values":[{"doubleValue":', S('1.5'), '},{"bytesValue":', S('"AAE="'), '}]}}}],"events":[{"timeUnixNano":', S(`"${now}000001"`), ',"name":', S('"e"'), '}],"links":[{"traceId":', S('"0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a"'), ',"spanId":', S('"0b0b0b0b0b0b0b0b"'), '}],"status":{"code":', S('2'), ',"message":', S('"boom"'), '}}]}]}]}'],
+  },
+  {
+    name: 'otlp-metrics',
+    path: ['/v1/metrics'],
+    contentType: 'application/json',
+    body: (_n, now) => ['{"resourceMetrics":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":', S('"fuzz-svc"'), '}}]},"scopeMetrics":[{"metrics":[{"name":', S('"vllm:num_requests_running"'), ',"gauge":{"dataPoints":[{"timeUnixNano":', S(`"${now}000000"`), ',"asDouble":', S('3'), ',"attributes":[{"key":', S('"model_name"'), ',"value":{"stringValue":', S('"llama"'), '}}]}]}}]}]}]}'],
+  },
+  {
+    name: 'otlp-logs',
+    path: ['/v1/logs'],
+    contentType: 'application/json',
+    body: (n, now) => ['{"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":', S('"fuzz-svc"'), '}}]},"scopeLogs":[{"logRecords":[{"timeUnixNano":', S(`"${now}000000"`), ',"severityNumber":', S('9'), ',"severityText":', S('"INFO"'), ',"body":{"stringValue":', S(`"fuzz log ${n}"`), '},"attributes":[{"key":', S('"event.name"'), ',"value":{"stringValue":', S('"fuzz"'), '}}]}]}]}]}'],
+  },
+  {
     name: 'reference-upload',
     path: ['/v1/models/', P('fuzz-ref'), '/reference?version=', P('v1')],
     contentType: 'application/json',

@@ -1,0 +1,141 @@
+import { Router, type Request, type Response } from 'express';
+import { BackpressureError, MlobsError, errorMessage } from '../../core/errors.js';
+import { EVENT_KINDS, topicOf, type EventKind } from '../../core/schemas/kinds.js';
+import { validateEvent } from '../../core/schemas/validate.js';
+import type { BaseConfig } from '../../core/config.js';
+import { readBody } from '../../http/body.js';
+import type { OutgoingMessage } from '../../bus/bus.js';
+import type { IngestDeps } from '../http/ingest.js';
+import type { Converter } from './converter.js';
+import { decodeExport, encodeResponse, encodeStatus, encodingOf, type OtlpEncoding, type OtlpSignal } from './decode.js';
+import { convertTraces } from './traces.js';
+import { convertMetrics } from './metrics.js';
+import { convertLogs } from './logs.js';
+
+export interface OtlpDeps extends IngestDeps {
+  otlp: BaseConfig['otlp'];
+  /** Per-signal converters; the real ones by default (tests may plug others). */
+  converters?: Partial<Record<OtlpSignal, Converter>>;
+}
+
+const PATHS: Record<OtlpSignal, string> = { traces: '/v1/traces', metrics: '/v1/metrics', logs: '/v1/logs' };
+/** The kind an undecodable body of each signal is dead-lettered under. */
+const BODY_KIND: Record<OtlpSignal, string> = { traces: 'otel_span', metrics: 'otel_metric_gauge', logs: 'otel_log' };
+/** The kinds each signal can produce, for the backpressure check before the body is read. */
+const SIGNAL_KINDS: Record<OtlpSignal, string[]> = {
+  traces: ['otel_span', 'prediction'],
+  metrics: ['otel_metric_gauge', 'otel_metric_sum', 'otel_metric_histogram', 'gpu_sample'],
+  logs: ['otel_log', 'prediction', 'label', 'pipeline_event'],
+};
+const isKind = (k: string): k is EventKind => k in EVENT_KINDS;
+const MAX_ERROR_MESSAGE = 2048;
+
+/** POST /v1/traces, /v1/metrics and /v1/logs: OTLP/HTTP (protobuf or JSON, optionally gzip) into the bus. */
+export function otlpRoutes(deps: OtlpDeps): Router {
+  const converters: Record<OtlpSignal, Converter> = { traces: convertTraces, metrics: convertMetrics, logs: convertLogs, ...deps.converters };
+  const r = Router();
+  for (const signal of Object.keys(PATHS) as OtlpSignal[]) r.post(PATHS[signal], otlpHandler(signal, converters[signal], deps));
+  return r;
+}
+
+function otlpHandler(signal: OtlpSignal, convert: Converter, deps: OtlpDeps) {
+  const { metrics } = deps;
+  const source = `otlp:${signal}`;
+  // Kinds not (yet) registered have no sink to be congested.
+  const kinds = SIGNAL_KINDS[signal].filter(isKind);
+  const bodyKind = BODY_KIND[signal] as EventKind;
+  return async (req: Request, res: Response) => {
+    const receivedAtMs = deps.now();
+    const encoding = encodingOf(req.headers['content-type']);
+    try {
+      if (!encoding) {
+        throw new MlobsError(`Content-Type ${JSON.stringify(req.headers['content-type'] ?? '')} is not an OTLP encoding (use application/x-protobuf or application/json)`, { reason: 'unsupported_media_type', retryable: false });
+      }
+      for (const k of kinds) {
+        const pressure = deps.backpressure(k);
+        if (pressure) throw pressure;
+      }
+      const body = await readBody(req, deps.bodyLimits);
+      let request: Record<string, any>;
+      try {
+        request = decodeExport(signal, body, req.headers['content-type']);
+      } catch (e) {
+        // Nothing of an undecodable body can be stored; keep it whole so nothing is lost silently.
+        const err = e as MlobsError;
+        const payload = encoding === 'protobuf' ? 'base64:' + body.toString('base64') : body;
+        await deps.deadLetters.keep([{ kind: bodyKind, source, reason: err.reason ?? 'bad_otlp', error: err.message, payload, receivedAtMs }]);
+        metrics.ingestEvents.inc({ kind: bodyKind, outcome: 'rejected' });
+        throw err;
+      }
+      const converted = convert(request, { nowMs: receivedAtMs, otlp: deps.otlp });
+      const byTopic = new Map<string, OutgoingMessage[]>();
+      const invalid: { kind: EventKind; reason: string; error: string; payload: string }[] = [...(converted.invalid ?? [])];
+      for (const { kind, key, event } of converted.events) {
+        const v = validateEvent(kind, event, { oldestMs: deps.oldestAcceptedMs(kind) });
+        if (!v.ok) {
+          invalid.push({ kind, reason: v.reason, error: v.error, payload: JSON.stringify(event) });
+          continue;
+        }
+        const topic = topicOf(kind, deps.topicPrefix);
+        if (!byTopic.has(topic)) byTopic.set(topic, []);
+        byTopic.get(topic)!.push({ key, value: JSON.stringify(v.event), validated: v.event });
+        metrics.ingestEvents.inc({ kind, outcome: 'accepted' });
+      }
+      for (const [topic, messages] of byTopic) await deps.bus.publish(topic, messages);
+      await deps.deadLetters.keep(invalid.map((x) => ({ kind: x.kind, source, reason: x.reason, error: x.error, payload: x.payload, receivedAtMs })));
+      for (const x of invalid) metrics.ingestEvents.inc({ kind: x.kind, outcome: 'rejected' });
+      const rejected = converted.rejected + invalid.length;
+      const errors = [...converted.errors, ...summarise(invalid)];
+      const out = encodeResponse(signal, encoding, rejected ? { rejected, errorMessage: errors.join('; ').slice(0, MAX_ERROR_MESSAGE) } : undefined);
+      metrics.ingestRequests.inc({ kind: bodyKind, code: '2xx' });
+      res.status(200).type(out.contentType).send(out.body);
+    } catch (e) {
+      sendOtlpError(res, e, encoding, deps);
+      metrics.ingestRequests.inc({ kind: bodyKind, code: `${res.statusCode / 100 | 0}xx` });
+    }
+  };
+}
+
+/** One line per distinct reason an event failed its schema, with a count: error_message stays short. */
+function summarise(invalid: { kind: string; reason: string; error: string }[]): string[] {
+  const first = new Map<string, { kind: string; reason: string; n: number; error: string }>();
+  for (const x of invalid) {
+    const seen = first.get(`${x.kind} ${x.reason}`);
+    if (seen) seen.n++;
+    else first.set(`${x.kind} ${x.reason}`, { kind: x.kind, reason: x.reason, n: 1, error: x.error });
+  }
+  return [...first.values()].map((x) => `${x.n} ${x.kind} events rejected (${x.reason}), e.g. ${x.error}`);
+}
+
+const STATUS: Record<string, number> = { body_too_large: 413, unsupported_media_type: 415 };
+
+/**
+ * The error answer OTLP/HTTP clients expect: a google.rpc.Status in the request's encoding, 503 with
+ * Retry-After for anything worth retrying (the spec's retryable codes), 4xx for bad input.
+ */
+function sendOtlpError(res: Response, e: unknown, encoding: OtlpEncoding | null, deps: OtlpDeps): void {
+  if (res.headersSent) return;
+  let status: number;
+  let message: string;
+  if (e instanceof BackpressureError) {
+    res.setHeader('Retry-After', String(Math.max(1, Math.ceil(e.retryAfterMs / 1000))));
+    status = 503;
+    message = e.message;
+  } else if (e instanceof MlobsError && e.retryable) {
+    deps.logger.warn('OTLP request failed transiently', { reason: e.reason, error: e.message });
+    res.setHeader('Retry-After', '5');
+    status = 503;
+    message = e.message;
+  } else if (e instanceof MlobsError) {
+    status = STATUS[e.reason] ?? 400;
+    message = e.message;
+  } else {
+    deps.logger.error('unexpected error handling an OTLP request', { error: errorMessage(e) });
+    status = 500;
+    message = 'internal error';
+  }
+  // gRPC codes of google.rpc.Status: INVALID_ARGUMENT, RESOURCE_EXHAUSTED, UNAVAILABLE, INTERNAL.
+  const code = status === 503 ? 14 : status === 413 ? 8 : status === 500 ? 13 : 3;
+  const out = encodeStatus(encoding ?? 'json', code, message);
+  res.status(status).type(out.contentType).send(out.body);
+}

@@ -1,0 +1,45 @@
+-- otel_metrics_gauge: gauge data points (exporter: metrics_gauge_table.sql at commit e3bd2d1d)
+-- Columns, types, codecs and indexes are the exporter's. Deviations:
+--  1. ENGINE = ReplacingMergeTree (exporter: MergeTree), with the sorting key extended by IDENTITY
+--     below, so a resent one is stored once; PRIMARY KEY keeps the exporter's ORDER BY.
+--  2. TTL from storage.retentionDays.otel (default 30 days; the exporter's TTL is optional and off).
+--  3. non_replicated_deduplication_window = 1000, for the sink's per-batch insert_deduplication_token.
+-- Rendered for database mlobs and 30 days; storage/migrations-otel.test.ts checks the migration renders exactly this.
+-- IDENTITY: a hash of the resource attributes and scope; without it, two instances of one service
+-- sending the same metric with the same attributes at the same time would collapse into one row.
+CREATE TABLE IF NOT EXISTS mlobs.otel_metrics_gauge (
+    ResourceAttributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    ResourceSchemaUrl String CODEC(ZSTD(1)),
+    ScopeName String CODEC(ZSTD(1)),
+    ScopeVersion String CODEC(ZSTD(1)),
+    ScopeAttributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    ScopeDroppedAttrCount UInt32 CODEC(ZSTD(1)),
+    ScopeSchemaUrl String CODEC(ZSTD(1)),
+    ServiceName LowCardinality(String) CODEC(ZSTD(1)),
+    MetricName String CODEC(ZSTD(1)),
+    MetricDescription String CODEC(ZSTD(1)),
+    MetricUnit String CODEC(ZSTD(1)),
+    Attributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    StartTimeUnix DateTime64(9) CODEC(Delta, ZSTD(1)),
+    TimeUnix DateTime64(9) CODEC(Delta, ZSTD(1)),
+    Value Float64 CODEC(ZSTD(1)),
+    Flags UInt32 CODEC(ZSTD(1)),
+    Exemplars Nested (
+        FilteredAttributes Map(LowCardinality(String), String),
+        TimeUnix DateTime64(9),
+        Value Float64,
+        SpanId String,
+        TraceId String
+    ) CODEC(ZSTD(1)),
+    INDEX idx_res_attr_key mapKeys(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_res_attr_value mapValues(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_scope_attr_key mapKeys(ScopeAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_scope_attr_value mapValues(ScopeAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_attr_key mapKeys(Attributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_attr_value mapValues(Attributes) TYPE bloom_filter(0.01) GRANULARITY 1
+) ENGINE = ReplacingMergeTree
+PARTITION BY toDate(TimeUnix)
+PRIMARY KEY (ServiceName, MetricName, Attributes, toUnixTimestamp64Nano(TimeUnix))
+ORDER BY (ServiceName, MetricName, Attributes, toUnixTimestamp64Nano(TimeUnix), cityHash64(mapKeys(ResourceAttributes), mapValues(ResourceAttributes), ScopeName, ScopeVersion))
+TTL toDateTime(TimeUnix) + toIntervalDay(30)
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, non_replicated_deduplication_window = 1000;
