@@ -96,7 +96,7 @@ describe('migrate without storage.cluster', () => {
     await migrate(store, retention, MIGRATIONS);
     expect(store.commands).toEqual([
       "CREATE TABLE IF NOT EXISTS mlobs.schema_migrations (id UInt32, name String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)) ENGINE = ReplacingMergeTree ORDER BY id",
-      ...MIGRATIONS[0]!.statements('mlobs', retention),
+      ...[...MIGRATIONS].sort((a, b) => a.id - b.id).flatMap((m) => m.statements('mlobs', retention)),
     ]);
   });
 
