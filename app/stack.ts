@@ -20,7 +20,10 @@ import { bodyLimits } from '../http/body.js';
 import type { Job, ModuleContext, StackModule } from '../plugin/module.js';
 import { Sink } from '../sink/sink.js';
 import { DcgmScraper } from '../collector/gpu/scraper.js';
+import { KubernetesDiscovery, loadKubeConfig } from '../collector/kubernetes/discovery.js';
 import { ingestRoutes } from '../collector/http/routes.js';
+import { kserveRoutes } from '../collector/kserve/routes.js';
+import { KserveJoiner } from '../collector/kserve/joiner.js';
 import { otlpRoutes } from '../collector/otlp/routes.js';
 import type { Config } from './config.js';
 import { Lifecycle } from './lifecycle.js';
@@ -111,9 +114,25 @@ export async function startStack(config: Config, deps: StackDeps): Promise<Stack
       for (const job of parts.jobs ?? []) started.push({ module: m.name, job });
     }
 
-    const scraper = new DcgmScraper({ ...config.collectors.dcgm, topicPrefix: config.kafka.topicPrefix }, { bus, deadLetters, metrics, logger, now, tracer });
+    const k8s = config.collectors.dcgm.kubernetes;
+    const discovery = k8s ? new KubernetesDiscovery(k8s, { kubeConfig: loadKubeConfig(), logger }) : undefined;
+    if (discovery) {
+      discovery.start();
+      life.add('kubernetes discovery', () => discovery.stop());
+    }
+    const scraper = new DcgmScraper({ ...config.collectors.dcgm, topicPrefix: config.kafka.topicPrefix }, { bus, deadLetters, metrics, logger, now, tracer, discovered: discovery });
     scraper.start();
     life.add('dcgm scraper', () => scraper.stop());
+
+    // KServe halves → predictions, from the engine's tables (see the joiner); idempotent, so a second
+    // process running it too would only repeat work, never predictions.
+    const { joinWaitMs, joinIntervalMs, lookbackMs, modelVersions } = config.collectors.kserve;
+    const joiner = new KserveJoiner(
+      { joinWaitMs, joinIntervalMs, lookbackMs, modelVersions },
+      { store, metrics, logger, now, sinkIdle: () => sinkOf.get('kserve_event')!.lag() === 0, oldestPredictionMs: () => oldest('prediction') },
+    );
+    joiner.start();
+    life.add('kserve joiner', () => joiner.stop());
 
     // One process is the whole fleet here, so it runs the fleet-wide jobs as well as its own.
     for (const { module, job } of started) {
@@ -142,7 +161,8 @@ export async function startStack(config: Config, deps: StackDeps): Promise<Stack
     const ingestDeps = { bus, deadLetters, metrics, logger, now, backpressure, oldestAcceptedMs: oldest, topicPrefix: config.kafka.topicPrefix, bodyLimits: bodyLimits(config.server) };
     const ingest = ingestRoutes(ingestDeps);
     const otlp = otlpRoutes({ ...ingestDeps, otlp: config.otlp });
-    const app = createHttpApp({ authToken: config.server.authToken, registry, readiness, routes: [ingest, otlp, ...routes] });
+    const kserve = kserveRoutes({ ...ingestDeps, answerWithinMs: config.collectors.kserve.answerWithinMs });
+    const app = createHttpApp({ authToken: config.server.authToken, registry, readiness, routes: [ingest, otlp, kserve, ...routes] });
     const listen = async (name: string, port: number, listener: Parameters<typeof createHttpServer>[1]) => {
       const server = createHttpServer(config.server, listener);
       await new Promise<void>((resolve, reject) => {

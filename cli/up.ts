@@ -1,6 +1,7 @@
 import { loadConfig, type Config } from '../app/config.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { startStack, type Stack } from '../app/stack.js';
+import { startTelemetry } from '../app/telemetry.js';
 import { parseFlags, portFlag } from '../core/flags.js';
 import { STACK_FLAGS } from './args.js';
 
@@ -9,7 +10,9 @@ export const UP_HELP = `mlobs up [--config FILE] [--port N] [--data-dir DIR] [--
 Runs the stack: HTTP API, collectors, bus and storage in one process.
 Embedded defaults: ClickHouse engine in-process (data in --data-dir, default ./data), in-process bus.
 Environment: CLICKHOUSE_URL, CLICKHOUSE_USER, CLICKHOUSE_PASSWORD, CLICKHOUSE_DATABASE, KAFKA_BROKERS,
-MLOBS_DCGM_TARGETS, MLOBS_PORT, MLOBS_HOST, MLOBS_DATA_DIR, MLOBS_AUTH_TOKEN.`;
+MLOBS_DCGM_TARGETS, MLOBS_PORT, MLOBS_HOST, MLOBS_DATA_DIR, MLOBS_AUTH_TOKEN.
+Own telemetry: OTEL_EXPORTER_OTLP_ENDPOINT (or a per-signal endpoint) exports the stack's spans over
+OTLP; the other OTEL_* variables and OTEL_SDK_DISABLED apply.`;
 
 /** Reads flags and environment into one validated config. */
 export function configFromArgs(argv: string[], env: NodeJS.ProcessEnv): { config: Config; help: boolean } {
@@ -18,8 +21,11 @@ export function configFromArgs(argv: string[], env: NodeJS.ProcessEnv): { config
   return { config, help: Boolean(values.help) };
 }
 
-/** Stops the stack on SIGINT/SIGTERM and exits once it has drained. */
-export function stopOnSignals(stack: Stack, logger: Logger, extra: () => Promise<void> = async () => {}): void {
+/**
+ * Stops the stack on SIGINT/SIGTERM and exits once it has drained: `extra` runs before the stack
+ * stops (inputs of its own), `after` once it has stopped (flushing what the stack's last steps produced).
+ */
+export function stopOnSignals(stack: Stack, logger: Logger, extra: () => Promise<void> = async () => {}, after: () => Promise<void> = async () => {}): void {
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -27,6 +33,7 @@ export function stopOnSignals(stack: Stack, logger: Logger, extra: () => Promise
     logger.info('stopping', { signal });
     await extra();
     await stack.stop();
+    await after();
     process.exit(0);
   };
   // A stray rejection in a background loop must not take the whole stack down: log and count it.
@@ -42,7 +49,15 @@ export async function up(argv: string[]): Promise<void> {
   }
   const { config } = configFromArgs(argv, process.env);
   const logger = createLogger({ level: (process.env.MLOBS_LOG_LEVEL as never) ?? 'info' });
-  const stack = await startStack(config, { logger });
+  // Before the stack, so its first spans go out too; shut down after it, so its last ones are flushed.
+  const telemetry = startTelemetry(process.env, logger);
+  let stack: Stack;
+  try {
+    stack = await startStack(config, { logger });
+  } catch (e) {
+    await telemetry.shutdown();
+    throw e;
+  }
   console.log(`mlobs listening on ${stack.url} (storage: ${stack.store.mode}, bus: ${stack.bus.kind})`);
-  stopOnSignals(stack, logger);
+  stopOnSignals(stack, logger, undefined, () => telemetry.shutdown());
 }

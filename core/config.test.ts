@@ -39,6 +39,12 @@ describe('config', () => {
     expect(c.storage.dataDir).toBe('/tmp/a');
   });
 
+  it('takes a separate read-only ClickHouse user from the environment', () => {
+    const c = loadConfig({ env: { CLICKHOUSE_URL: 'http://ch:8123', CLICKHOUSE_USER: 'mlobs_writer', CLICKHOUSE_READER_USER: 'mlobs_reader', CLICKHOUSE_READER_PASSWORD: 'r' } });
+    expect(c.storage).toMatchObject({ username: 'mlobs_writer', readerUsername: 'mlobs_reader', readerPassword: 'r' });
+    expect(loadConfig({ env: {} }).storage.readerUsername).toBeUndefined();
+  });
+
   it('refuses to listen beyond loopback without a bearer token', () => {
     expect(() => loadConfig({ env: { MLOBS_HOST: '0.0.0.0' } })).toThrow(/authToken/);
     expect(loadConfig({ env: { MLOBS_HOST: '0.0.0.0', MLOBS_AUTH_TOKEN: 'a-long-enough-token' } }).server.host).toBe('0.0.0.0');

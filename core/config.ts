@@ -11,6 +11,7 @@ import { ConfigError } from './errors.js';
 // delete every row on insert.
 const retentionDays = z.number().int().positive().max(7300, 'at most 7300 days (20 years): a longer TTL overflows the engine\'s DateTime');
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier (letters, digits, _)');
+const k8sName = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a Kubernetes namespace name').max(63);
 const httpUrl = z.string().url().refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL');
 
 const pipelineSchema = z
@@ -97,6 +98,9 @@ export const baseConfigShape = {
         url: httpUrl.optional(),
         username: z.string().default('default'),
         password: z.string().default(''),
+        // A separate user for the read-only endpoints (server mode); absent: the writer's credentials.
+        readerUsername: z.string().min(1).optional(),
+        readerPassword: z.string().optional(),
         database: identifier.default('mlobs'),
         dataDir: z.string().default('./data'),
         retentionDays: z
@@ -106,6 +110,8 @@ export const baseConfigShape = {
             pipelineEvents: retentionDays.default(365),
             gpuSamples: retentionDays.default(90),
             deadLetters: retentionDays.default(30),
+            // Raw KServe request/response halves; only needed until joined into predictions.
+            kserveHalves: retentionDays.default(7),
             // Every otel_* table (traces, metrics, logs) of the OTLP receiver.
             otel: retentionDays.default(30),
           })
@@ -160,6 +166,36 @@ export const baseConfigShape = {
             targets: z.array(httpUrl).default([]),
             scrapeIntervalMs: durationMs.default(15_000),
             scrapeTimeoutMs: durationMs.default(10_000),
+            // Finds the exporter pods through the Kubernetes API and scrapes each pod, not the Service.
+            kubernetes: z
+              .object({
+                namespace: k8sName,
+                /** Selects the Service's EndpointSlices: they carry its labels and kubernetes.io/service-name. */
+                labelSelector: z.string().min(1).optional(),
+                /** The exporter's port on each pod: a number, or the name of the Service's port. */
+                port: z.union([z.number().int().min(1).max(65535), z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a port number or a port name').max(15)]).default(9400),
+                path: z.string().startsWith('/', 'must start with /').default('/metrics'),
+              })
+              .strict()
+              .optional(),
+          })
+          .strict()
+          .prefault({}),
+        kserve: z
+          .object({
+            // A request whose response has not come after this long becomes a prediction with status
+            // no_response. KServe logs the response when the model answered 200, so a few seconds
+            // after the request is normal; a response later than this is not joined (its request already was).
+            joinWaitMs: positiveDurationMs.default(30_000),
+            // How often the joiner looks for complete or timed-out inferences.
+            joinIntervalMs: positiveDurationMs.default(1_000),
+            // How far back the joiner looks for unjoined halves (a joiner down longer loses the older ones).
+            lookbackMs: positiveDurationMs.default(86_400_000),
+            // KServe's logger never retries and its worker waits for our answer: past this, answer 503
+            // and count the half (mlobs_kserve_dropped_total) rather than hold the model server's queue.
+            answerWithinMs: positiveDurationMs.default(1_000),
+            // ce-endpoint (default, canary) → model_version per model; an unmapped endpoint is its own version.
+            modelVersions: z.record(z.string().min(1), z.record(z.string(), z.string().max(128))).default({}),
           })
           .strict()
           .prefault({}),
@@ -176,6 +212,9 @@ type BaseShapeOutput = z.infer<z.ZodObject<typeof baseConfigShape>>;
 export function refineBaseConfig(c: BaseShapeOutput, ctx: z.RefinementCtx): void {
     if (c.collectors.dcgm.scrapeTimeoutMs > c.collectors.dcgm.scrapeIntervalMs) {
       ctx.addIssue({ code: 'custom', path: ['collectors', 'dcgm', 'scrapeTimeoutMs'], message: 'must not exceed scrapeIntervalMs' });
+    }
+    if (c.collectors.kserve.lookbackMs <= c.collectors.kserve.joinWaitMs) {
+      ctx.addIssue({ code: 'custom', path: ['collectors', 'kserve', 'lookbackMs'], message: 'must exceed joinWaitMs' });
     }
     const names = new Set<string>();
     c.pipelines.forEach((p, i) => {
@@ -242,6 +281,8 @@ export function loadConfig<S extends z.ZodType<BaseConfig> = typeof baseConfigSc
   if (env.CLICKHOUSE_PASSWORD !== undefined && env.CLICKHOUSE_PASSWORD !== '') set(['storage', 'password'], env.CLICKHOUSE_PASSWORD);
   if (env.CLICKHOUSE_DATABASE) set(['storage', 'database'], env.CLICKHOUSE_DATABASE);
   if (env.CLICKHOUSE_CLUSTER) set(['storage', 'cluster'], env.CLICKHOUSE_CLUSTER);
+  if (env.CLICKHOUSE_READER_USER) set(['storage', 'readerUsername'], env.CLICKHOUSE_READER_USER);
+  if (env.CLICKHOUSE_READER_PASSWORD) set(['storage', 'readerPassword'], env.CLICKHOUSE_READER_PASSWORD);
   if (env.KAFKA_BROKERS) set(['kafka', 'brokers'], list(env.KAFKA_BROKERS));
   if (env.MLOBS_KAFKA_TOPIC_PREFIX) set(['kafka', 'topicPrefix'], env.MLOBS_KAFKA_TOPIC_PREFIX);
   if (env.MLOBS_DCGM_TARGETS) set(['collectors', 'dcgm', 'targets'], list(env.MLOBS_DCGM_TARGETS));

@@ -58,6 +58,18 @@ export function createMetrics(registry: Registry) {
       labelNames: ['kind', 'reason'] as const,
       registers,
     }),
+    kserveDropped: new Counter({
+      name: 'mlobs_kserve_dropped_total',
+      help: 'KServe logger halves that could not be kept (answered non-200; KServe does not retry), by reason.',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    kserveJoined: new Counter({
+      name: 'mlobs_kserve_predictions_total',
+      help: 'Predictions made of KServe halves, by outcome (joined, no_response, response_only).',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
     scrapes: new Counter({ name: 'mlobs_scrapes_total', help: 'DCGM scrapes, by target and outcome.', labelNames: ['target', 'outcome'] as const, registers }),
     scrapeErrors: new Counter({ name: 'mlobs_scrape_errors_total', help: 'Failed DCGM scrapes, by target and reason.', labelNames: ['target', 'reason'] as const, registers }),
     scrapeUp: new Gauge({ name: 'mlobs_scrape_up', help: '1 if the last scrape of the target succeeded, else 0.', labelNames: ['target'] as const, registers }),

@@ -8,6 +8,7 @@ const RETENTION_KEY: Record<EventKind, keyof BaseConfig['storage']['retentionDay
   pipeline_event: 'pipelineEvents',
   gpu_sample: 'gpuSamples',
   dead_letter: null,
+  kserve_event: 'kserveHalves',
   otel_span: 'otel',
   otel_metric_gauge: 'otel',
   otel_metric_sum: 'otel',

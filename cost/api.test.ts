@@ -8,7 +8,7 @@ import type { CostReport } from './report.js';
 import { validateCostConfig } from './service.js';
 import { pureReport } from './testing/pure-report.js';
 import type { GpuReading } from './usage.js';
-import { EXPECTED_BY_TEAM, EXPECTED_COST_BY, EXPECTED_TOTAL, EXPECTED_UNOBSERVED_HOURS, FLEET_COST_CONFIG, HOUR, T0, fleetReadings, toExposition } from './testdata/fleet.js';
+import { EXPECTED_BY_COMPONENT, EXPECTED_BY_TEAM, EXPECTED_COST_BY, EXPECTED_TOTAL, EXPECTED_UNOBSERVED_HOURS, FLEET_COST_CONFIG, HOUR, T0, fleetReadings, toExposition } from './testdata/fleet.js';
 import { FIXTURE_RETENTION } from './testdata/fleet.js';
 
 let s: Awaited<ReturnType<typeof testStack>>;
@@ -55,6 +55,24 @@ describe('GET /v1/cost over the hand-computed fleet', () => {
     expect(Object.fromEntries(body.groups.map((g) => [g.group, g.cost]))).toEqual(expected);
   });
 
+  it('groups by a pod label to the cent, the groups adding up to the total in every column', async () => {
+    const { status, body } = await get({ by: 'label:app.kubernetes.io/component', from: FROM, to: TO });
+    expect(status).toBe(200);
+    expect(body.by).toBe('label:app.kubernetes.io/component');
+    const got = Object.fromEntries(body.groups.map((g) => [g.group, { gpuHours: g.gpuHours, allocatedGpuHours: g.allocatedGpuHours, busyGpuHours: g.busyGpuHours, idleGpuHours: g.idleGpuHours, cost: g.cost, busyCost: g.busyCost, idleCost: g.idleCost }]));
+    expect(got).toEqual(EXPECTED_BY_COMPONENT);
+    expect(body.total).toMatchObject(EXPECTED_TOTAL);
+    for (const col of ['gpuHours', 'allocatedGpuHours', 'busyGpuHours', 'idleGpuHours', 'cost', 'busyCost', 'idleCost'] as const) {
+      expect(Math.round(body.groups.reduce((a, g) => a + g[col], 0) * 1e6)).toBe(Math.round(body.total[col] * 1e6));
+    }
+  });
+
+  it('refuses a label grouping without a label key, naming the forms it takes', async () => {
+    const { status, body } = await get({ by: 'label:', from: FROM, to: TO });
+    expect(status).toBe(400);
+    expect(body.error).toMatch(/label:NAME/);
+  });
+
   it('gives each model its predictions and cost per 1,000 predictions, counting resent predictions once', async () => {
     const { body } = await get({ by: 'model', from: FROM, to: TO });
     expect(body.groups.find((g) => g.group === 'fraud-detector')).toMatchObject({ predictions: 1200, costPer1kPredictions: 8 });
@@ -63,12 +81,12 @@ describe('GET /v1/cost over the hand-computed fleet', () => {
   });
 
   it('agrees exactly with the reference integration over the stored samples', async () => {
-    const stored = await s.sql<{ ts: string; metric: string; value: number | null; hostname: string; uuid: string; gpu_i_id: string; gpu_i_profile: string; model_name: string; namespace: string; pod: string }>(
-      `SELECT toUnixTimestamp64Milli(ts) AS ts, metric, value, hostname, uuid, gpu_i_id, gpu_i_profile, model_name, namespace, pod FROM gpu_samples`,
+    const stored = await s.sql<{ ts: string; metric: string; value: number | null; hostname: string; uuid: string; gpu_i_id: string; gpu_i_profile: string; model_name: string; namespace: string; pod: string; labels: Record<string, string> }>(
+      `SELECT toUnixTimestamp64Milli(ts) AS ts, metric, value, hostname, uuid, gpu_i_id, gpu_i_profile, model_name, namespace, pod, labels FROM gpu_samples`,
     );
-    const readings: GpuReading[] = stored.map((r) => ({ tsMs: Number(r.ts), metric: r.metric, value: r.value, hostname: r.hostname, uuid: r.uuid, gpuIId: r.gpu_i_id, gpuIProfile: r.gpu_i_profile, modelName: r.model_name, namespace: r.namespace, pod: r.pod }));
+    const readings: GpuReading[] = stored.map((r) => ({ tsMs: Number(r.ts), metric: r.metric, value: r.value, hostname: r.hostname, uuid: r.uuid, gpuIId: r.gpu_i_id, gpuIProfile: r.gpu_i_profile, modelName: r.model_name, namespace: r.namespace, pod: r.pod, labels: r.labels }));
     const config = validateCostConfig(FLEET_COST_CONFIG);
-    for (const by of ['team', 'pod', 'node'] as GroupBy[]) {
+    for (const by of ['team', 'pod', 'node', 'label:app.kubernetes.io/component'] as GroupBy[]) {
       const { body } = await get({ by, from: FROM, to: TO });
       const reference = pureReport(readings, config, parseCostQuery({ by, from: FROM, to: TO }, Date.now()));
       expect(body).toEqual(reference);

@@ -5,7 +5,7 @@ import { DEFAULT_WINDOW_MS, GROUP_BYS } from './query.js';
 import { parseWindow, TIME_SYNTAX } from '../core/time.js';
 import type { CostReport } from './report.js';
 
-export const COST_HELP = `mlobs cost [--by ${GROUP_BYS.join('|')}] [--from T] [--to T] [--format ${FORMATS.join('|')}] [--url URL]
+export const COST_HELP = `mlobs cost [--by ${GROUP_BYS.join('|')}|label:NAME] [--from T] [--to T] [--format ${FORMATS.join('|')}] [--url URL]
 
 GPU-hours, cost, utilisation and idle cost per group, from a running stack (GET /v1/cost).
 T: ${TIME_SYNTAX.replace(/^use /, '')}.

@@ -32,7 +32,9 @@ describe('cost options', () => {
     [{ maxSampleIntervalMs: '0s' }, 'cost.maxSampleIntervalMs: must be a positive duration'],
     [{ idleUtilisationThreshold: 5 }, 'cost.idleUtilisationThreshold'],
     [{ models: [{ model: 'm', pod: '(' }] }, 'cost.models.0.pod: not a valid regular expression'],
-    [{ models: [{ model: 'm' }] }, 'cost.models.0: needs namespace, pod or deployment'],
+    [{ models: [{ model: 'm' }] }, 'cost.models.0: needs namespace, pod, deployment or labels'],
+    [{ teams: { rules: [{ team: 't', labels: {} }] } }, 'cost.teams.rules.0.labels: needs at least one label'],
+    [{ teams: { rules: [{ team: 't', labels: { 'app.kubernetes.io/part-of': '' } }] } }, 'must not be empty: an empty label is no label'],
     [{ teams: { byNamespce: {} } }, 'cost.teams'],
   ])('refuse %j, naming the key', (cost, message) => {
     expect(refuse(cost)).toThrow(message);

@@ -32,8 +32,13 @@ const podMatcher = {
   pod: regex.optional(),
   /** A Deployment's name: matches its pods, named `<deployment>-<replicaset hash>-<suffix>`. */
   deployment: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a Kubernetes object name').optional(),
+  /** Pod labels that must all have these values, keyed as in Kubernetes (`app.kubernetes.io/part-of`) or as on the series (`app_kubernetes_io_part_of`). */
+  labels: z
+    .record(z.string().regex(/^[A-Za-z0-9_./-]+$/, 'must be a pod label key'), z.string().min(1, 'must not be empty: an empty label is no label'))
+    .refine((l) => Object.keys(l).length > 0, 'needs at least one label')
+    .optional(),
 };
-const needsCondition = (r: { namespace?: string; pod?: string; deployment?: string }) => Boolean(r.namespace || r.pod || r.deployment);
+const needsCondition = (r: { namespace?: string; pod?: string; deployment?: string; labels?: object }) => Boolean(r.namespace || r.pod || r.deployment || r.labels);
 
 /** The `cost` section of the config: prices, idle threshold, sample cap, team and model mapping. */
 export const costConfigSchema = z
@@ -62,14 +67,14 @@ export const costConfigSchema = z
         byNamespace: z.record(z.string().min(1), z.string().min(1)).default({}),
         /** Checked before byNamespace; the first matching rule wins. */
         rules: z
-          .array(z.object({ team: z.string().min(1), ...podMatcher }).strict().refine(needsCondition, 'needs namespace, pod or deployment'))
+          .array(z.object({ team: z.string().min(1), ...podMatcher }).strict().refine(needsCondition, 'needs namespace, pod, deployment or labels'))
           .default([]),
       })
       .strict()
       .prefault({}),
     /** Pods serving a model (the `model` of its predictions); the first matching entry wins. */
     models: z
-      .array(z.object({ model: z.string().min(1), ...podMatcher }).strict().refine(needsCondition, 'needs namespace, pod or deployment'))
+      .array(z.object({ model: z.string().min(1), ...podMatcher }).strict().refine(needsCondition, 'needs namespace, pod, deployment or labels'))
       .default([]),
   })
   .strict()

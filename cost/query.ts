@@ -1,9 +1,10 @@
 import { MlobsError } from '../core/errors.js';
 import { parseWindow } from '../core/time.js';
 
-/** The groupings a report can have. */
+/** The groupings a report can have, besides `label:NAME` (any pod label, as OpenCost's `aggregate=label:NAME`). */
 export const GROUP_BYS = ['team', 'namespace', 'pod', 'model', 'node', 'gpu_model'] as const;
-export type GroupBy = (typeof GROUP_BYS)[number];
+export type GroupBy = (typeof GROUP_BYS)[number] | `label:${string}`;
+const LABEL_BY = /^label:([A-Za-z0-9_./-]+)$/;
 
 /** A bad cost request (unknown grouping, unreadable or empty time range); maps to HTTP 400. */
 export class CostQueryError extends MlobsError {
@@ -36,8 +37,8 @@ export function parseCostQuery(raw: Record<string, unknown>, now: number): CostQ
     return v;
   };
   const byText = one('by') ?? 'team';
-  if (!(GROUP_BYS as readonly string[]).includes(byText)) {
-    throw new CostQueryError(`unknown grouping ${JSON.stringify(byText)}: use one of ${GROUP_BYS.join(', ')}`);
+  if (!(GROUP_BYS as readonly string[]).includes(byText) && !LABEL_BY.test(byText)) {
+    throw new CostQueryError(`unknown grouping ${JSON.stringify(byText)}: use one of ${GROUP_BYS.join(', ')}, or label:NAME with a pod label's key`);
   }
   const window = parseWindow({ from: one('from'), to: one('to') }, now, { defaultSpanMs: DEFAULT_WINDOW_MS });
   if (!window.ok) throw new CostQueryError(window.error);

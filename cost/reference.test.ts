@@ -4,7 +4,7 @@ import { pureReport } from './testing/pure-report.js';
 import type { CostReport } from './report.js';
 import type { GpuReading } from './usage.js';
 import { parseCostQuery, type GroupBy } from './query.js';
-import { EXPECTED_BY_TEAM, EXPECTED_COST_BY, EXPECTED_TOTAL, EXPECTED_UNOBSERVED_HOURS, FLEET_COST_CONFIG, HOUR, T0, fleetReadings } from './testdata/fleet.js';
+import { EXPECTED_BY_COMPONENT, EXPECTED_BY_TEAM, EXPECTED_COST_BY, EXPECTED_TOTAL, EXPECTED_UNOBSERVED_HOURS, FLEET_COST_CONFIG, HOUR, T0, fleetReadings } from './testdata/fleet.js';
 
 const config = validateCostConfig(FLEET_COST_CONFIG);
 const NOW = T0 + 24 * HOUR;
@@ -50,6 +50,25 @@ describe('the reference integration over the hand-computed fleet', () => {
     const r = referenceReport(fleetReadings(), by as GroupBy);
     expect(Object.fromEntries(r.groups.map((g) => [g.group, g.cost]))).toEqual(expected);
     expect(r.total.cost).toBe(21.62);
+  });
+
+  it('groups by a pod label to the cent, writing its Kubernetes key, and the groups add up to the total in every column', () => {
+    const r = referenceReport(fleetReadings(), 'label:app.kubernetes.io/component');
+    const got = Object.fromEntries(r.groups.map((g) => [g.group, { gpuHours: g.gpuHours, allocatedGpuHours: g.allocatedGpuHours, busyGpuHours: g.busyGpuHours, idleGpuHours: g.idleGpuHours, cost: g.cost, busyCost: g.busyCost, idleCost: g.idleCost }]));
+    expect(got).toEqual(EXPECTED_BY_COMPONENT);
+    expect(r.total).toMatchObject(EXPECTED_TOTAL);
+    for (const col of ['gpuHours', 'allocatedGpuHours', 'busyGpuHours', 'idleGpuHours', 'cost', 'busyCost', 'idleCost'] as const) {
+      expect(Math.round(r.groups.reduce((a, g) => a + g[col], 0) * 1e6)).toBe(Math.round(r.total[col] * 1e6));
+    }
+    // The label as it is on the series names the same grouping.
+    expect(referenceReport(fleetReadings(), 'label:app_kubernetes_io_component').groups).toEqual(r.groups);
+  });
+
+  it('maps a team by pod label before its namespace, and moves exactly that pod\'s cost', () => {
+    const rules = [{ team: 'ml-platform', labels: { 'app.kubernetes.io/component': 'training', 'app.kubernetes.io/part-of': 'fraud' } }, ...FLEET_COST_CONFIG.teams!.rules!];
+    const moved = validateCostConfig({ ...FLEET_COST_CONFIG, teams: { ...FLEET_COST_CONFIG.teams, rules } });
+    const r = pureReport(fleetReadings(), moved, parseCostQuery({ by: 'team', from: String(T0), to: String(T0 + 4 * HOUR) }, NOW));
+    expect(Object.fromEntries(r.groups.map((g) => [g.group, g.cost]))).toEqual({ fraud: 6, '(unallocated)': 6.02, research: 4.2, 'ml-platform': 3.6, eta: 1.8 });
   });
 
   it('counts a reading delivered twice once', () => {

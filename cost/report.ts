@@ -1,4 +1,5 @@
 import { MlobsError } from '../core/errors.js';
+import { labelValue } from './labels.js';
 import type { PodMapper } from './mapping.js';
 import { apportion, round } from './money.js';
 import type { CostQuery, GroupBy } from './query.js';
@@ -84,6 +85,8 @@ export class CostDataError extends MlobsError {
 /** Group names for GPU time no pod held, and for pods no team or model rule covers. */
 export const UNALLOCATED = '(unallocated)';
 export const UNMAPPED = '(unmapped)';
+/** Group name, under `label:NAME`, for pods without that label. */
+export const UNLABELLED = '(unlabelled)';
 /** The rounding rule, stated in every report. */
 export const ROUNDING_RULE =
   'Money to the cent and hours to the millionth: totals are exact sums rounded half away from zero; each group is its exact value rounded down or up so that groups add up to the total (largest remainder).';
@@ -92,14 +95,15 @@ const HOUR_MS = 3_600_000;
 const MAX_LISTED_GPUS = 20;
 
 /** The group a usage row belongs to under a grouping. */
-export function groupOf(row: Pick<UsageRow, 'namespace' | 'pod' | 'hostname' | 'modelName'>, by: GroupBy, mapper: PodMapper): string {
+export function groupOf(row: Pick<UsageRow, 'namespace' | 'pod' | 'hostname' | 'modelName' | 'labels'>, by: GroupBy, mapper: PodMapper): string {
   if (by === 'node') return row.hostname || '(unknown node)';
   if (by === 'gpu_model') return row.modelName || '(unknown GPU model)';
   if (row.pod === '') return UNALLOCATED;
   if (by === 'namespace') return row.namespace || '(no namespace)';
   if (by === 'pod') return `${row.namespace}/${row.pod}`;
-  if (by === 'team') return mapper.team(row.namespace, row.pod) ?? UNMAPPED;
-  return mapper.model(row.namespace, row.pod) ?? UNMAPPED;
+  if (by.startsWith('label:')) return labelValue(row.labels, by.slice('label:'.length)) || UNLABELLED;
+  if (by === 'team') return mapper.team(row.namespace, row.pod, row.labels) ?? UNMAPPED;
+  return mapper.model(row.namespace, row.pod, row.labels) ?? UNMAPPED;
 }
 
 /** What in these rows has no price or no known MIG share. */

@@ -78,15 +78,34 @@ FROM (
 )
 WHERE end_ms > start_ms`;
 
+// Per pod: the labels its utilisation series carry (pod labels, when dcgm-exporter or the scraper's
+// relabelling attaches them), for grouping and team rules by label. A pod's labels rarely change; when
+// they do, any one of its label sets is kept (folded by any(), like the allocation names).
+const podLabelsTable = (db: string, days: number) => `CREATE TABLE IF NOT EXISTS ${db}.cost_pod_labels (
+  namespace LowCardinality(String),
+  pod String,
+  labels SimpleAggregateFunction(any, Map(String, String)),
+  first_seen SimpleAggregateFunction(min, DateTime64(3, 'UTC')),
+  last_seen SimpleAggregateFunction(max, DateTime64(3, 'UTC'))
+) ENGINE = AggregatingMergeTree
+ORDER BY (namespace, pod)
+TTL toDateTime(last_seen) + INTERVAL ${days} DAY`;
+
+const podLabelsSelect = (db: string) => `SELECT namespace, pod, any(labels) AS labels, min(ts) AS first_seen, max(ts) AS last_seen
+FROM ${db}.gpu_samples
+WHERE ${UTIL_ROWS} AND pod != ''
+GROUP BY namespace, pod`;
+
 // Per GPU unit, allocation and price segment: observed, busy and idle time, the price and the cost.
 // Segments are the window split at every price boundary, so that one price holds for each row.
-const usageView = (db: string) => `CREATE VIEW IF NOT EXISTS ${db}.cost_gpu_usage AS
+// Migration 100 created it without `labels`; migration 110 replaces it with them.
+const usageView = (db: string, withLabels: boolean) => `CREATE VIEW IF NOT EXISTS ${db}.cost_gpu_usage AS
 WITH
   (SELECT arraySort(arrayDistinct(arrayConcat([{from_ms:Int64}, {to_ms:Int64}],
      arrayFilter(c -> c > {from_ms:Int64} AND c < {to_ms:Int64}, arrayConcat(groupArray(valid_from_ms), groupArray(valid_to_ms))))))
    FROM ${db}.cost_prices) AS cuts,
   (SELECT groupArray((gpu_model, valid_from_ms, valid_to_ms, per_hour)) FROM ${db}.cost_prices) AS prices
-SELECT hostname, uuid, gpu_i_id, model_name, gpu_i_profile, gpu_share, namespace, pod,
+SELECT hostname, uuid, gpu_i_id, model_name, gpu_i_profile, gpu_share, namespace, pod,${withLabels ? ' labels,' : ''}
   cuts[seg] AS segment_from_ms, cuts[seg + 1] AS segment_to_ms,
   observed_ms, busy_ms, idle_ms, per_hour,
   observed_ms * gpu_share / 3600000 AS gpu_hours,
@@ -96,7 +115,7 @@ SELECT hostname, uuid, gpu_i_id, model_name, gpu_i_profile, gpu_share, namespace
   busy_gpu_hours * per_hour AS busy_cost,
   idle_gpu_hours * per_hour AS idle_cost
 FROM (
-  SELECT u.*, a.hostname, a.uuid, a.gpu_i_id, a.model_name, a.gpu_i_profile, a.namespace, a.pod,
+  SELECT u.*, a.hostname, a.uuid, a.gpu_i_id, a.model_name, a.gpu_i_profile, a.namespace, a.pod,${withLabels ? ' l.pod_labels AS labels,' : ''}
     ${GPU_SHARE_SQL.replace(/gpu_i_profile|model_name/g, 'a.$&')} AS gpu_share,
     if(a.pod != '', u.low_ms, 0) AS idle_ms,
     arrayFirstIndex(p -> p.1 = a.model_name AND p.2 <= cuts[seg] AND cuts[seg] < p.3, prices) AS own,
@@ -122,7 +141,17 @@ FROM (
     -- Any unmerged row of an allocation seen in the window spans one of its samples there, so this keeps its names.
     WHERE last_seen >= fromUnixTimestamp64Milli({from_ms:Int64} - {max_interval_ms:Int64}, 'UTC') AND first_seen < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')
     GROUP BY gpu_key, alloc_key
-  ) AS a ON u.gpu_key = a.gpu_key AND u.alloc_key = a.alloc_key
+  ) AS a ON u.gpu_key = a.gpu_key AND u.alloc_key = a.alloc_key${
+    withLabels
+      ? `
+  LEFT JOIN (
+    SELECT namespace AS label_namespace, pod AS label_pod, any(labels) AS pod_labels
+    FROM ${db}.cost_pod_labels
+    WHERE last_seen >= fromUnixTimestamp64Milli({from_ms:Int64} - {max_interval_ms:Int64}, 'UTC') AND first_seen < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')
+    GROUP BY namespace, pod
+  ) AS l ON a.namespace = l.label_namespace AND a.pod = l.label_pod`
+      : ''
+  }
 )`;
 
 /** The cost module's schema: ids 100-199; every statement can be re-run. */
@@ -149,7 +178,19 @@ export const COST_MIGRATIONS: Migration[] = [
         per_hour Float64
       ) ENGINE = MergeTree ORDER BY (gpu_model, valid_from_ms)`,
       intervalsView(db),
-      usageView(db),
+      usageView(db, false),
+    ],
+  },
+  {
+    id: 110,
+    name: 'cost: pod labels, usage view with labels',
+    statements: (db, r) => [
+      podLabelsTable(db, r.gpuSamples),
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.cost_pod_labels_mv TO ${db}.cost_pod_labels AS ${podLabelsSelect(db)}`,
+      // Samples stored before this migration; a re-run only repeats rows that any(), min() and max() fold away.
+      `INSERT INTO ${db}.cost_pod_labels ${podLabelsSelect(db)}`,
+      `DROP VIEW IF EXISTS ${db}.cost_gpu_usage`,
+      usageView(db, true),
     ],
   },
 ];

@@ -2,7 +2,7 @@ import type { Store } from '../storage/store.js';
 import type { PriceRow } from './prices.js';
 import type { UsageRow } from './usage.js';
 
-const COLUMNS = `hostname, uuid, gpu_i_id, model_name, gpu_i_profile, gpu_share, namespace, pod, segment_from_ms, segment_to_ms,
+const COLUMNS = `hostname, uuid, gpu_i_id, model_name, gpu_i_profile, gpu_share, namespace, pod, labels, segment_from_ms, segment_to_ms,
   observed_ms, per_hour, gpu_hours, busy_gpu_hours, idle_gpu_hours, cost, busy_cost, idle_cost`;
 
 /** Parameters of one usage query: the window, the previous period before it, and the integration rules. */
@@ -27,6 +27,7 @@ function toUsageRow(r: Record<string, unknown>): UsageRow {
     gpuShare: numOrNull(r.gpu_share),
     namespace: String(r.namespace ?? ''),
     pod: String(r.pod ?? ''),
+    labels: { ...((r.labels as Record<string, string> | null) ?? {}) },
     segmentFromMs: num(r.segment_from_ms),
     segmentToMs: num(r.segment_to_ms),
     observedMs: num(r.observed_ms),

@@ -12,6 +12,8 @@ export interface UsageRow {
   gpuShare: number | null;
   namespace: string;
   pod: string;
+  /** The pod's labels as its series carry them (see labels.ts); {} without a pod. */
+  labels: Record<string, string>;
   segmentFromMs: number;
   segmentToMs: number;
   observedMs: number;
@@ -36,6 +38,8 @@ export interface GpuReading {
   modelName: string;
   namespace: string;
   pod: string;
+  /** The series' other labels: pod labels among them when the exporter or the scraper attaches them. */
+  labels?: Record<string, string>;
 }
 
 /** Window and rules for integration; toMs must already be clamped to "now". */
@@ -115,6 +119,7 @@ export function integrateUsage(readings: readonly GpuReading[], opts: IntegrateO
       gpuShare: share,
       namespace: r.namespace,
       pod: r.pod,
+      labels: r.pod !== '' ? { ...(r.labels ?? {}) } : {},
       segmentFromMs: cuts[seg]!,
       segmentToMs: cuts[seg + 1]!,
       observedMs,

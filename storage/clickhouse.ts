@@ -3,12 +3,18 @@ import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { MlobsError } from '../core/errors.js';
 import type { QueryParams, ReadOnlyResult, Store } from './store.js';
 import { classifyClickHouseError } from './errors.js';
+import { resyncingConnection } from './chdb-session.js';
+import { PROFILE_QUERY, READ_LIMITS, checkReaderSession, readerRequestSettings, type ReaderProfile } from './reader-settings.js';
+import { readOnlyRefusal } from './read-guard.js';
 
 export interface StoreOptions {
   /** ClickHouse server URL; absent means the embedded engine in `dataDir`. */
   url?: string;
   username?: string;
   password?: string;
+  /** A separate ClickHouse user for read-only queries (server mode); absent means the writer's credentials. */
+  readerUsername?: string;
+  readerPassword?: string;
   database: string;
   dataDir: string;
   requestTimeoutMs?: number;
@@ -16,42 +22,74 @@ export interface StoreOptions {
   cluster?: string;
 }
 
-const READ_LIMITS = { max_execution_time: 60, max_result_rows: '1000000', result_overflow_mode: 'throw' } as const;
-
 /** Opens the store: the embedded engine (chdb) when no URL is configured, else a ClickHouse server. */
 export async function openStore(opts: StoreOptions): Promise<Store> {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(opts.database)) throw new MlobsError(`bad database name ${opts.database}`, { reason: 'bad_config', retryable: false });
-  let writer: ClickHouseClient;
-  let reader: ClickHouseClient;
-  let mode: Store['mode'];
+  const createDatabase = (writer: ClickHouseClient) =>
+    writer.command({ query: `CREATE DATABASE IF NOT EXISTS ${opts.database}` }).catch(async (e) => {
+      await writer.close();
+      throw classifyClickHouseError(e, `cannot create database ${opts.database}`);
+    });
   if (opts.url) {
-    mode = 'server';
-    // In a cluster, a join or IN of two Distributed tables would otherwise be refused
-    // (distributed_product_mode = deny); 'global' ships the right side once, which is always correct.
-    const cluster = opts.cluster ? { clickhouse_settings: { distributed_product_mode: 'global' as const } } : {};
-    const base = { url: opts.url, username: opts.username, password: opts.password, request_timeout: opts.requestTimeoutMs ?? 30_000, ...cluster };
-    writer = createClient(base);
-    // readonly=2 (not 1): clickhouse-js sends its own settings per request, which readonly=1 forbids.
-    reader = createClient({ ...base, database: opts.database, clickhouse_settings: { ...base.clickhouse_settings, readonly: '2', ...READ_LIMITS } });
-  } else {
-    mode = 'embedded';
-    const { createChdbConnection } = await import('chdb/connection');
-    const { mkdirSync } = await import('node:fs');
-    mkdirSync(opts.dataDir, { recursive: true });
-    writer = createClient({ connection: createChdbConnection({ path: opts.dataDir }) } as never);
-    // A second session on the same engine: chdb keeps settings per session, and clickhouse-js
-    // settings become session-wide SETs there, so this session is read-only for its whole life.
-    reader = createClient({ connection: createChdbConnection({ path: opts.dataDir }) } as never);
+    const base = { url: opts.url, username: opts.username, password: opts.password, request_timeout: opts.requestTimeoutMs ?? 30_000 };
+    // In a cluster, a join or IN of two Distributed tables is refused by default (distributed_product_mode
+    // = deny); 'global' ships the right side once, which is always correct. The reader sends no settings
+    // of its own (it is read-only): its user's profile carries the same (README, Running at scale).
+    const writer = createClient(opts.cluster ? { ...base, clickhouse_settings: { distributed_product_mode: 'global' } } : base);
+    await createDatabase(writer);
+    const reader = await openServerReader(base, opts).catch(async (e) => {
+      await writer.close();
+      throw e;
+    });
+    return new ClickHouseStore('server', opts.database, writer, reader, insertSettings(opts.cluster));
   }
-  await writer.command({ query: `CREATE DATABASE IF NOT EXISTS ${opts.database}` }).catch((e) => {
-    throw classifyClickHouseError(e, `cannot create database ${opts.database}`);
-  });
-  if (mode === 'embedded') {
-    await reader.command({ query: `USE ${opts.database}` });
-    for (const [k, v] of Object.entries(READ_LIMITS)) await reader.command({ query: `SET ${k} = '${v}'` });
-    await reader.command({ query: 'SET readonly = 1' });
+  const { createChdbConnection } = await import('chdb/connection');
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(opts.dataDir, { recursive: true });
+  const writer = createClient({ connection: resyncingConnection(createChdbConnection({ path: opts.dataDir })) } as never);
+  await createDatabase(writer);
+  // A second session on the same engine: chdb keeps settings per session, and clickhouse-js
+  // settings become session-wide SETs there, so this session is read-only for its whole life.
+  const reader = createClient({ connection: resyncingConnection(createChdbConnection({ path: opts.dataDir })) } as never);
+  await reader.command({ query: `USE ${opts.database}` });
+  // The limits first: once readonly = 1 holds, nothing can be set, these included.
+  for (const [k, v] of Object.entries(READ_LIMITS)) await reader.command({ query: `SET ${k} = '${v}'` });
+  await reader.command({ query: 'SET readonly = 1' });
+  return new ClickHouseStore('embedded', opts.database, writer, reader, '');
+}
+
+/**
+ * The reader client for a server: it sends `readonly=1` on every request, plus the read limits
+ * when the reader user's own profile is not read-only (the rules are in reader-settings.ts), and
+ * nothing else; it checks once that the server then holds the session read-only with limits.
+ */
+async function openServerReader(base: { url: string; username?: string; password?: string; request_timeout: number }, opts: StoreOptions): Promise<ClickHouseClient> {
+  const user = opts.readerUsername ?? opts.username ?? 'default';
+  // Compression off: with it clickhouse-js adds enable_http_compression=1, a setting change.
+  const readerBase = { ...base, username: user, password: opts.readerUsername ? (opts.readerPassword ?? '') : opts.password, database: opts.database, compression: { request: false, response: false } };
+  const profileOf = async (client: ClickHouseClient): Promise<ReaderProfile> => {
+    try {
+      const rs = await client.query({ query: PROFILE_QUERY, format: 'JSONEachRow' });
+      return ((await rs.json()) as ReaderProfile[])[0]!;
+    } catch (e) {
+      throw classifyClickHouseError(e, `cannot read the settings of ClickHouse user ${user}`);
+    }
+  };
+  const bare = createClient(readerBase);
+  let settings;
+  try {
+    settings = readerRequestSettings(user, await profileOf(bare));
+  } finally {
+    await bare.close();
   }
-  return new ClickHouseStore(mode, opts.database, writer, reader, insertSettings(opts.cluster));
+  const reader = createClient({ ...readerBase, clickhouse_settings: settings as never });
+  try {
+    checkReaderSession(user, await profileOf(reader));
+  } catch (e) {
+    await reader.close();
+    throw e;
+  }
+  return reader;
 }
 
 /**
@@ -96,11 +134,19 @@ class ClickHouseStore implements Store {
     const started = performance.now();
     try {
       // The engine's own parser decides what one statement is: it refuses multi-statements.
-      await this.reader.query({ query: 'SELECT formatQuery({q:String})', query_params: { q: statement }, format: 'JSONEachRow' }).then((r) => r.json());
+      const [formatted] = (await this.reader.query({ query: 'SELECT formatQuery({q:String}) AS f', query_params: { q: statement }, format: 'JSONEachRow' }).then((r) => r.json())) as { f: string }[];
+      // EXPLAIN AST of what is now known to be one statement: what readonly = 1 lets through is refused by kind.
+      // The FORMAT clause clickhouse-js appends binds to the explained statement, so the EXPLAIN's own
+      // output format comes from default_format (an HTTP parameter, not a setting: readonly = 1 allows it).
+      const explain = { query: `EXPLAIN AST ${statement}`, query_params: params, format: 'TabSeparatedRaw', clickhouse_settings: { default_format: 'TabSeparatedRaw' } } as const;
+      const ast = await this.reader.query(explain as never).then((r) => r.text());
+      const why = readOnlyRefusal(ast, formatted?.f ?? '');
+      if (why) throw new MlobsError(`query refused: ${why}`, { reason: 'bad_query', retryable: false });
       const rs = await this.reader.query({ query: statement, query_params: params, format: 'JSON' });
       const body = (await rs.json()) as { meta: ReadOnlyResult['meta']; data: Record<string, unknown>[]; rows: number };
       return { meta: body.meta, data: body.data, rows: body.rows, elapsedMs: performance.now() - started };
     } catch (e) {
+      if (e instanceof MlobsError) throw e;
       const err = classifyClickHouseError(e, 'query refused');
       throw new MlobsError(err.message, { reason: err.retryable ? err.reason : 'bad_query', retryable: err.retryable, cause: e });
     }

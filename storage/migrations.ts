@@ -123,6 +123,48 @@ export const MIGRATIONS: Migration[] = [
     ],
   },
   {
+    // KServe's ids are 20-29; 21 and 22 went to OTLP (otel_traces, predictions.ttft_ms), so 25.
+    id: 25,
+    name: 'kserve halves and joins',
+    statements: (db, r) => [
+      // One row per half as KServe's logger posted it; a redelivered or re-posted half collapses on
+      // the key. Partitioned by arrival so that the joiner's recent window reads few parts.
+      `CREATE TABLE IF NOT EXISTS ${db}.kserve_halves (
+        model LowCardinality(String),
+        component LowCardinality(String),
+        id String,
+        half LowCardinality(String),
+        namespace LowCardinality(String),
+        endpoint LowCardinality(String),
+        source String,
+        ts DateTime64(3, 'UTC'),
+        content_type LowCardinality(String),
+        metadata String,
+        annotations String,
+        data String CODEC(ZSTD(3)),
+        received_at DateTime64(3, 'UTC')
+      ) ENGINE = ReplacingMergeTree
+      PARTITION BY toYYYYMMDD(received_at)
+      ORDER BY (model, component, id, half)
+      TTL toDateTime(received_at) + INTERVAL ${r.kserveHalves} DAY
+      SETTINGS ${DEDUP}`,
+      // One row per inference the joiner turned into predictions: the joiner skips these, so a half
+      // that arrives again (redelivered, re-posted, late) never makes a second prediction.
+      `CREATE TABLE IF NOT EXISTS ${db}.kserve_joins (
+        model LowCardinality(String),
+        component LowCardinality(String),
+        id String,
+        outcome LowCardinality(String),
+        predictions UInt32,
+        joined_at DateTime64(3, 'UTC')
+      ) ENGINE = ReplacingMergeTree
+      PARTITION BY toYYYYMMDD(joined_at)
+      ORDER BY (model, component, id)
+      TTL toDateTime(joined_at) + INTERVAL ${r.kserveHalves} DAY
+      SETTINGS ${DEDUP}`,
+    ],
+  },
+  {
     id: 21,
     // The OpenTelemetry Collector ClickHouse exporter's traces table (golden copy and deviations:
     // storage/testdata/otel/otel_traces.sql), so Grafana's ClickHouse data source reads it in OTel mode.

@@ -1,4 +1,5 @@
 import type { DeadLetterEvent, GpuSampleEvent, LabelEvent, PipelineEvent, PredictionEvent } from '../core/schemas/events.js';
+import type { KserveEvent } from '../core/schemas/kserve.js';
 import type { OtelSpanEvent } from '../core/schemas/otel-span.js';
 import type { EventKind } from '../core/schemas/kinds.js';
 import type { EventOf } from '../core/schemas/validate.js';
@@ -79,6 +80,11 @@ export function gpuSampleRow(e: GpuSampleEvent) {
   return { ...rest, ts: dt(timestamp), value };
 }
 
+export function kserveHalfRow(e: KserveEvent, receivedAtMs: number) {
+  const { timestamp, ...rest } = e;
+  return { ...rest, ts: dt(timestamp), received_at: dt(receivedAtMs) };
+}
+
 /** Nanoseconds since the epoch (decimal digits) as the decimal seconds DateTime64(9) parses exactly. */
 export const nanosAsSeconds = (ns: string) => {
   const p = ns.padStart(10, '0');
@@ -125,6 +131,7 @@ export const ROW_BUILDERS: { [K in EventKind]: (e: EventOf<K>, ctx: { receivedAt
   pipeline_event: (e, c) => pipelineEventRow(e, c.receivedAtMs, c.id),
   gpu_sample: (e) => gpuSampleRow(e),
   dead_letter: (e) => deadLetterRow(e),
+  kserve_event: (e, c) => kserveHalfRow(e, c.receivedAtMs),
   otel_span: (e) => otelSpanRow(e),
   otel_metric_gauge: (e) => otelMetricGaugeRow(e),
   otel_metric_sum: (e) => otelMetricSumRow(e),

@@ -2,7 +2,8 @@
 # The test command (npm test): checks for the external reference tools some tests compare against
 # (kcat produces to Kafka as outside producers do, promtool checks the exported Prometheus rules,
 # a real Alertmanager receives alerts, Chromium renders the dashboards and the HTML drift report;
-# the JDK and Maven build the local Kafka broker), starts a real Kafka broker, runs every test file,
+# the JDK and Maven build the local Kafka broker and the Java OTLP client), starts a real Kafka broker,
+# builds the Java OTLP client, runs every test file,
 # and prints a plain "N passed, N failed" closing line.
 #
 # Missing tools: as root on Debian they are installed with apt-get; anywhere else the command stops
@@ -62,6 +63,10 @@ port="${MLOBS_TEST_KAFKA_PORT:-19092}"
 cleanup+=("deploy/kafka/kafka.sh stop --port '$port' >/dev/null 2>&1")
 deploy/kafka/kafka.sh start --port "$port"
 export KAFKA_BROKERS="127.0.0.1:$port"
+
+# The Java OTLP client (test/otlp/java-sdk.test.ts): OpenTelemetry Java SDK jars from Maven Central
+# into test/otlp-java/.cache (first run only), compiled with the system JDK.
+test/otlp-java/otlp-java.sh build
 
 mkdir -p test/artifacts
 status=0

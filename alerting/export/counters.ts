@@ -6,6 +6,7 @@ import type { SloConfig } from '../config.js';
  * Maintains `mlobs_slo_events_total{slo, outcome}` for the event-based SLOs, so that Prometheus
  * users can evaluate the exported rules: counts stored predictions by arrival (received_at) since
  * the previous call, a little behind now so that batches still being inserted are not skipped.
+ * no_response predictions are neither good nor bad (alerting/slo/sli.ts), so they are not counted.
  * Counting starts at zero at process start, as any counter does; rate() handles the reset.
  */
 export class SloEventCounters {
@@ -31,7 +32,7 @@ export class SloEventCounters {
       `SELECT model, count() AS total, countIf(status != 'ok') AS errors, countIf(latency_ms IS NOT NULL) AS timed,
               sumForEach(arrayMap(t -> toUInt64(latency_ms IS NOT NULL AND latency_ms > t), {thresholds:Array(Float64)})) AS slow
        FROM ${this.store.database}.predictions
-       WHERE model IN {models:Array(String)} AND received_at > fromUnixTimestamp64Milli({from:Int64}) AND received_at <= fromUnixTimestamp64Milli({to:Int64})
+       WHERE model IN {models:Array(String)} AND status != 'no_response' AND received_at > fromUnixTimestamp64Milli({from:Int64}) AND received_at <= fromUnixTimestamp64Milli({to:Int64})
        GROUP BY model`,
       { thresholds: thresholds.length ? thresholds : [0], models, from: this.cursorMs, to: upto },
     );

@@ -9,6 +9,9 @@ export interface WindowCount {
   total: number;
 }
 
+// A prediction with status no_response (a request whose response never came, e.g. from KServe's
+// logger) is neither good nor bad: it is left out of both counts of every SLI, so it neither spends
+// the error budget nor dilutes it. Nothing about the model's answer is known.
 // Windows are half-open, (now − window, now]: an event exactly one window old has left it, an event at
 // `now` is in it. Each query counts every window of a whole SLI family at once, over one scan, with
 // sumForEach over the per-row array of "is this row inside window i" flags. The database name is a
@@ -18,7 +21,8 @@ SELECT model,
   sumForEach(arrayMap(s -> toUInt64(t > s), {starts:Array(Int64)})) AS total,
   sumForEach(arrayMap(s -> toUInt64(t > s AND status != 'ok'), {starts:Array(Int64)})) AS bad
 FROM (SELECT model, toUnixTimestamp64Milli(ts) AS t, status FROM ${db}.predictions FINAL
-      WHERE model IN {models:Array(String)} AND ts > fromUnixTimestamp64Milli({from:Int64}) AND ts <= fromUnixTimestamp64Milli({now:Int64}))
+      WHERE model IN {models:Array(String)} AND status != 'no_response'
+        AND ts > fromUnixTimestamp64Milli({from:Int64}) AND ts <= fromUnixTimestamp64Milli({now:Int64}))
 GROUP BY model`;
 
 const LATENCY = (db: string) => `
@@ -26,7 +30,7 @@ SELECT model,
   sumForEach(arrayMap(s -> toUInt64(t > s), {starts:Array(Int64)})) AS total,
   sumForEach(arrayMap(s -> toUInt64(t > s AND latency > {threshold:Float64}), {starts:Array(Int64)})) AS bad
 FROM (SELECT model, toUnixTimestamp64Milli(ts) AS t, assumeNotNull(latency_ms) AS latency FROM ${db}.predictions FINAL
-      WHERE model IN {models:Array(String)} AND latency_ms IS NOT NULL
+      WHERE model IN {models:Array(String)} AND latency_ms IS NOT NULL AND status != 'no_response'
         AND ts > fromUnixTimestamp64Milli({from:Int64}) AND ts <= fromUnixTimestamp64Milli({now:Int64}))
 GROUP BY model`;
 

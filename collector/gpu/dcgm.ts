@@ -52,10 +52,15 @@ const FIELD_OF_LABEL: ReadonlyMap<string, LabelField> = new Map(
   ),
 );
 
-/** Where and when a series was read: `nowMs` stamps series without their own timestamp; `source` is copied to every row. */
+/**
+ * Where and when a series was read: `nowMs` stamps series without their own timestamp; `source` is
+ * copied to every row; `hostname`, when given, is the host of every row (the Kubernetes node a
+ * discovered exporter pod runs on), whatever the series' own Hostname label says.
+ */
 export interface ToGpuSamplesOptions {
   nowMs: number;
   source: string;
+  hostname?: string;
 }
 
 /**
@@ -120,6 +125,10 @@ export function normaliseDcgmSeries(series: DcgmSeries, opts: ToGpuSamplesOption
     pod: pick(l, SOURCES.pod),
     container: pick(l, SOURCES.container),
   };
+  // The node name from discovery wins: an exporter's Hostname is its pod's name unless its DaemonSet
+  // passes the node name in, and one node must be one host whichever exporter version runs there.
+  // A Hostname label that differs is kept among the labels by the rule below.
+  if (opts.hostname) typed.hostname = opts.hostname;
 
   // A source label is dropped once its column holds the same information (the winner or an equal
   // duplicate); a losing label with a different value is kept so the conflict stays visible instead

@@ -15,7 +15,7 @@ import { gpuSampleToEvent } from './to-event.js';
  */
 export async function publishExposition(
   text: string,
-  opts: { bus: Bus; deadLetters: DeadLetterQueue; topicPrefix: string; nowMs: number; source: string; oldestMs?: number },
+  opts: { bus: Bus; deadLetters: DeadLetterQueue; topicPrefix: string; nowMs: number; source: string; oldestMs?: number; hostname?: string },
 ): Promise<{ published: number; tooOld: number; invalid: number }> {
   let families;
   try {
@@ -29,7 +29,7 @@ export async function publishExposition(
   const messages: OutgoingMessage[] = [];
   const invalid: { error: string; payload: string }[] = [];
   let tooOld = 0;
-  for (const s of toGpuSamples(families, { nowMs: opts.nowMs, source: opts.source })) {
+  for (const s of toGpuSamples(families, { nowMs: opts.nowMs, source: opts.source, hostname: opts.hostname })) {
     const v = validateEvent('gpu_sample', gpuSampleToEvent(s), { oldestMs: opts.oldestMs });
     if (v.ok) {
       // Key by GPU so that one GPU's samples stay ordered on one partition. The validated event

@@ -27,7 +27,19 @@ async function readCapped(res: Response, maxBytes: number, target: string): Prom
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** One exporter to scrape; `hostname` (a discovered pod's node name) becomes the host of its samples. */
+export interface ScrapeTarget {
+  url: string;
+  hostname?: string;
+}
+
+/** Where targets found at run time come from (Kubernetes discovery); read afresh on every tick. */
+export interface TargetSource {
+  targets(): readonly ScrapeTarget[];
+}
+
 export interface ScraperOptions {
+  /** Static exporter URLs, scraped besides whatever `deps.discovered` yields. */
   targets: string[];
   scrapeIntervalMs: number;
   scrapeTimeoutMs: number;
@@ -43,6 +55,8 @@ export interface ScraperDeps {
   now: () => number;
   fetch?: typeof fetch;
   tracer?: Tracer;
+  /** Targets that come and go (Kubernetes discovery); the scraper follows them from one tick to the next. */
+  discovered?: TargetSource;
 }
 
 /** Scrapes DCGM exporter endpoints on an interval; a failing target is counted and logged, never fatal. */
@@ -61,10 +75,24 @@ export class DcgmScraper {
     this.tracer = deps.tracer ?? trace.getTracer('mlobs');
   }
 
+  /** The targets of this tick: the static ones, then the discovered ones, each URL once. */
+  targets(): ScrapeTarget[] {
+    const byUrl = new Map<string, ScrapeTarget>();
+    for (const url of this.opts.targets) byUrl.set(url, { url });
+    for (const t of this.deps.discovered?.targets() ?? []) if (!byUrl.has(t.url)) byUrl.set(t.url, t);
+    return [...byUrl.values()];
+  }
+
   start(): void {
-    if (this.timer || this.opts.targets.length === 0) return;
+    if (this.timer || (this.opts.targets.length === 0 && !this.deps.discovered)) return;
+    let previous = new Set<string>();
     const tick = () => {
-      for (const t of this.opts.targets) {
+      const targets = this.targets();
+      // A pod that went away must not be reported down (or up) forever by its last gauge values.
+      const now = new Set(targets.map((t) => t.url));
+      for (const gone of previous) if (!now.has(gone)) for (const g of [this.deps.metrics.scrapeUp, this.deps.metrics.scrapeSamples]) g.remove({ target: gone });
+      previous = now;
+      for (const t of targets) {
         const p = this.scrapeOnce(t).finally(() => this.inFlight.delete(p));
         this.inFlight.add(p);
       }
@@ -80,7 +108,8 @@ export class DcgmScraper {
   }
 
   /** Scrapes one target once; resolves whatever happens (errors become metrics and log lines). */
-  async scrapeOnce(target: string): Promise<void> {
+  async scrapeOnce(t: string | ScrapeTarget): Promise<void> {
+    const { url: target, hostname } = typeof t === 'string' ? { url: t, hostname: undefined } : t;
     const { metrics, logger } = this.deps;
     const doFetch = this.deps.fetch ?? fetch;
     await this.tracer.startActiveSpan('mlobs.scrape', { attributes: { 'mlobs.target': target } }, async (span) => {
@@ -97,7 +126,7 @@ export class DcgmScraper {
           const timeout = (e as Error).name === 'TimeoutError';
           throw new MlobsError(`${timeout ? 'timed out' : 'failed'} scraping ${target}: ${errorMessage(e)}`, { reason: timeout ? 'timeout' : 'connection_failed', retryable: true, cause: e });
         }
-        const { published: n } = await publishExposition(text, { bus: this.deps.bus, deadLetters: this.deps.deadLetters, topicPrefix: this.opts.topicPrefix, nowMs, source: target });
+        const { published: n } = await publishExposition(text, { bus: this.deps.bus, deadLetters: this.deps.deadLetters, topicPrefix: this.opts.topicPrefix, nowMs, source: target, hostname });
         metrics.scrapes.inc({ target, outcome: 'success' });
         metrics.scrapeUp.set({ target }, 1);
         metrics.scrapeSamples.set({ target }, n);

@@ -6,7 +6,7 @@ import type { BaseConfig } from '../../core/config.js';
 import { readBody } from '../../http/body.js';
 import type { OutgoingMessage } from '../../bus/bus.js';
 import type { IngestDeps } from '../http/ingest.js';
-import type { Converter } from './converter.js';
+import type { Converted, Converter } from './converter.js';
 import { decodeExport, encodeResponse, encodeStatus, encodingOf, type OtlpEncoding, type OtlpSignal } from './decode.js';
 import { convertTraces } from './traces.js';
 import { convertMetrics } from './metrics.js';
@@ -56,9 +56,16 @@ function otlpHandler(signal: OtlpSignal, convert: Converter, deps: OtlpDeps) {
         if (pressure) throw pressure;
       }
       const body = await readBody(req, deps.bodyLimits);
-      let request: Record<string, any>;
+      let converted: Converted;
       try {
-        request = decodeExport(signal, body, req.headers['content-type']);
+        const request = decodeExport(signal, body, req.headers['content-type']);
+        try {
+          converted = convert(request, { nowMs: receivedAtMs, otlp: deps.otlp });
+        } catch (e) {
+          // protobufjs `fromObject` lets some ill-typed OTLP/JSON through (an array of arrays as
+          // `bytesValue`); a converter tripping over one answers 400 and keeps the body, never 500.
+          throw new MlobsError(`request could not be converted: ${errorMessage(e)}`, { reason: 'bad_otlp', retryable: false, cause: e });
+        }
       } catch (e) {
         // Nothing of an undecodable body can be stored; keep it whole so nothing is lost silently.
         const err = e as MlobsError;
@@ -67,7 +74,6 @@ function otlpHandler(signal: OtlpSignal, convert: Converter, deps: OtlpDeps) {
         metrics.ingestEvents.inc({ kind: bodyKind, outcome: 'rejected' });
         throw err;
       }
-      const converted = convert(request, { nowMs: receivedAtMs, otlp: deps.otlp });
       const byTopic = new Map<string, OutgoingMessage[]>();
       const invalid: { kind: EventKind; reason: string; error: string; payload: string }[] = [...(converted.invalid ?? [])];
       for (const { kind, key, event } of converted.events) {

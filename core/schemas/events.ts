@@ -40,6 +40,9 @@ export const featureMap = z
   }) as unknown as z.ZodType<Record<string, number | string | boolean | null>>;
 const features = featureMap.default({});
 
+/** Outcomes of a prediction; `no_response` is neither good nor bad for an SLO. */
+export const PREDICTION_STATUSES = ['ok', 'error', 'timeout', 'no_response'] as const;
+
 /** A model's prediction as sent by a serving system. */
 export const predictionEvent = z
   .object({
@@ -48,15 +51,19 @@ export const predictionEvent = z
     prediction_id: id(),
     timestamp: timestampMs,
     features,
-    prediction: z.union([finiteNumber, text(MAX_STRING), z.boolean()]),
+    // null only for a request that got no output: status error, or no_response (below).
+    prediction: z.union([finiteNumber, text(MAX_STRING), z.boolean()]).nullable(),
     score: finiteNumber.nullish(),
     latency_ms: finiteNumber.nonnegative().nullish(),
     // Time to first token (LLM serving), in ms.
     ttft_ms: finiteNumber.nonnegative().nullish(),
-    status: z.enum(['ok', 'error', 'timeout']).default('ok'),
+    // no_response: a request whose response never came (e.g. KServe's logger lost it, or does not log
+    // a failed call); SLOs count it as neither good nor bad (alerting/slo/sli.ts).
+    status: z.enum(PREDICTION_STATUSES).default('ok'),
     segments: z.record(name('segment name'), text(256)).refine((s) => Object.keys(s).length <= 32, 'more than 32 segments').default({}),
   })
-  .strict();
+  .strict()
+  .refine((p) => p.prediction !== null || p.status === 'error' || p.status === 'no_response', { path: ['prediction'], message: 'prediction may be null only when status is error or no_response' });
 export type PredictionEvent = z.infer<typeof predictionEvent>;
 
 /** Ground truth that arrives after the prediction, joined by prediction_id. */

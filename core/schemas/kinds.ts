@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { deadLetterEvent, gpuSampleEvent, labelEvent, pipelineEvent, predictionEvent } from './events.js';
+import { kserveEvent } from './kserve.js';
 import { otelSpanEvent } from './otel-span.js';
 import { otelLogEvent, otelMetricGaugeEvent, otelMetricHistogramEvent, otelMetricSumEvent } from './otel-metrics-logs.js';
 
@@ -10,6 +11,8 @@ export const EVENT_KINDS = {
   pipeline_event: { schema: pipelineEvent, topic: 'pipeline-events', table: 'pipeline_events' },
   gpu_sample: { schema: gpuSampleEvent, topic: 'gpu-samples', table: 'gpu_samples' },
   dead_letter: { schema: deadLetterEvent, topic: 'dead-letters', table: 'dead_letters' },
+  // One half of a KServe inference; the joiner (collector/kserve/joiner.ts) makes predictions of them.
+  kserve_event: { schema: kserveEvent, topic: 'kserve-events', table: 'kserve_halves' },
   otel_span: { schema: otelSpanEvent, topic: 'otel-spans', table: 'otel_traces' },
   otel_metric_gauge: { schema: otelMetricGaugeEvent, topic: 'otel-metrics-gauge', table: 'otel_metrics_gauge' },
   otel_metric_sum: { schema: otelMetricSumEvent, topic: 'otel-metrics-sum', table: 'otel_metrics_sum' },

@@ -10,6 +10,14 @@
 //  GPU-D  A100 at $2.10/h, node n2, MIG: 3g.40gb (3/7 = $0.90/h) held by a fraud-detector pod at GR 0.5 = $3.60,
 //         and 1g.10gb (1/7 = $0.30/h) without a pod = $1.20
 // Fleet: $21.62. The previous 4 hours hold only GPU-A (fraud, $1.20/h): $4.80.
+//
+// Pod labels, as dcgm-exporter --kubernetes-enable-pod-labels writes them (names sanitised:
+// app.kubernetes.io/part-of -> app_kubernetes_io_part_of), beside a label that is no pod label:
+//  fraud pods (GPU-A, GPU-D 3g)  part-of=fraud; component=inference on GPU-A's pod, training on GPU-D's
+//  eta pod                       part-of=eta, component=inference
+//  notebook pod                  part-of=notebooks, no component label
+// The research team is found by that label (teams.rules), not by namespace. So by component:
+//  inference $6.00 + $1.80 = $7.80, training $3.60, (unlabelled) notebook $4.20, (unallocated) $6.02.
 
 import type { CostConfigInput } from '../config.js';
 import type { GpuReading } from '../usage.js';
@@ -30,7 +38,10 @@ export const FLEET_COST_CONFIG: CostConfigInput = {
   ],
   maxSampleIntervalMs: '2m',
   idleUtilisationThreshold: 0.05,
-  teams: { byNamespace: { 'team-fraud': 'fraud', 'team-eta': 'eta', 'team-research': 'research' } },
+  teams: {
+    byNamespace: { 'team-fraud': 'fraud', 'team-eta': 'eta' },
+    rules: [{ team: 'research', labels: { 'app.kubernetes.io/part-of': 'notebooks' } }],
+  },
   models: [
     { model: 'fraud-detector', deployment: 'fraud-detector' },
     { model: 'eta-regressor', namespace: 'team-eta', pod: '^eta-regressor-' },
@@ -51,13 +62,14 @@ const C: Unit = { hostname: 'n2', uuid: 'GPU-C', gpu: '0', modelName: H100 };
 const D1: Unit = { hostname: 'n2', uuid: 'GPU-D', gpu: '1', modelName: A100, gpuIProfile: '3g.40gb', gpuIId: '1' };
 const D2: Unit = { hostname: 'n2', uuid: 'GPU-D', gpu: '1', modelName: A100, gpuIProfile: '1g.10gb', gpuIId: '2' };
 
-const FRAUD_A = { namespace: 'team-fraud', pod: 'fraud-detector-7d4b9c-x2k8p' };
-const FRAUD_D = { namespace: 'team-fraud', pod: 'fraud-detector-7d4b9c-q9w7e' };
-const ETA = { namespace: 'team-eta', pod: 'eta-regressor-5f7b9-abcde' };
-const NOTEBOOK = { namespace: 'team-research', pod: 'notebook-alice-0' };
-const NONE = { namespace: '', pod: '' };
+const DRIVER = { DCGM_FI_DRIVER_VERSION: '550.54.15' };
+const FRAUD_A = { namespace: 'team-fraud', pod: 'fraud-detector-7d4b9c-x2k8p', labels: { ...DRIVER, app_kubernetes_io_part_of: 'fraud', app_kubernetes_io_component: 'inference' } };
+const FRAUD_D = { namespace: 'team-fraud', pod: 'fraud-detector-7d4b9c-q9w7e', labels: { ...DRIVER, app_kubernetes_io_part_of: 'fraud', app_kubernetes_io_component: 'training' } };
+const ETA = { namespace: 'team-eta', pod: 'eta-regressor-5f7b9-abcde', labels: { ...DRIVER, app_kubernetes_io_part_of: 'eta', app_kubernetes_io_component: 'inference' } };
+const NOTEBOOK = { namespace: 'team-research', pod: 'notebook-alice-0', labels: { ...DRIVER, app_kubernetes_io_part_of: 'notebooks' } };
+const NONE = { namespace: '', pod: '', labels: { ...DRIVER } };
 
-function reading(u: Unit, alloc: { namespace: string; pod: string }, tsMs: number, metric: string, value: number | null): GpuReading {
+function reading(u: Unit, alloc: { namespace: string; pod: string; labels: Record<string, string> }, tsMs: number, metric: string, value: number | null): GpuReading {
   return { tsMs, metric, value, hostname: u.hostname, uuid: u.uuid, gpuIId: u.gpuIId ?? '', gpuIProfile: u.gpuIProfile ?? '', modelName: u.modelName, ...alloc };
 }
 
@@ -87,7 +99,8 @@ export function toExposition(readings: readonly GpuReading[]): string {
   for (const r of readings) {
     const u = UNITS.find((x) => x.uuid === r.uuid && (x.gpuIId ?? '') === r.gpuIId)!;
     const mig = r.gpuIId ? `,GPU_I_PROFILE="${r.gpuIProfile}",GPU_I_ID="${r.gpuIId}"` : '';
-    const labels = `gpu="${u.gpu}",UUID="${r.uuid}",modelName="${r.modelName}",Hostname="${r.hostname}"${mig},container="${r.pod ? 'main' : ''}",namespace="${r.namespace}",pod="${r.pod}"`;
+    const extra = Object.entries(r.labels ?? {}).map(([k, v]) => `,${k}="${v}"`).join('');
+    const labels = `gpu="${u.gpu}",UUID="${r.uuid}",modelName="${r.modelName}",Hostname="${r.hostname}"${mig},container="${r.pod ? 'main' : ''}",namespace="${r.namespace}",pod="${r.pod}"${extra}`;
     const lines = families.get(r.metric) ?? [];
     lines.push(`${r.metric}{${labels}} ${r.value === null ? BLANK : r.value} ${r.tsMs}`);
     families.set(r.metric, lines);
@@ -110,6 +123,17 @@ export const EXPECTED_COST_BY = {
   node: { n1: 12, n2: 9.62 },
   gpu_model: { [H100]: 16.82, [A100]: 4.8 },
   model: { 'fraud-detector': 9.6, '(unallocated)': 6.02, '(unmapped)': 4.2, 'eta-regressor': 1.8 },
+  'label:app.kubernetes.io/part-of': { fraud: 9.6, '(unallocated)': 6.02, notebooks: 4.2, eta: 1.8 },
+  'label:app.kubernetes.io/component': { inference: 7.8, '(unallocated)': 6.02, '(unlabelled)': 4.2, training: 3.6 },
+};
+/** Worked out by hand from the comment above: every column of the groups by pod label app.kubernetes.io/component. */
+export const EXPECTED_BY_COMPONENT: Expected = {
+  // GPU-A 4 h at 0.6 + eta 1.5 h at 0.5
+  inference: { gpuHours: 5.5, allocatedGpuHours: 5.5, busyGpuHours: 3.15, idleGpuHours: 0, cost: 7.8, busyCost: 4.5, idleCost: 0 },
+  '(unallocated)': { gpuHours: 3.588095, allocatedGpuHours: 0, busyGpuHours: 0, idleGpuHours: 0, cost: 6.02, busyCost: 0, idleCost: 0 },
+  '(unlabelled)': { gpuHours: 2.5, allocatedGpuHours: 2.5, busyGpuHours: 0.05, idleGpuHours: 2.5, cost: 4.2, busyCost: 0.08, idleCost: 4.2 },
+  // GPU-D 3g: 4 h x 3/7 = 12/7 h at 0.5
+  training: { gpuHours: 1.714286, allocatedGpuHours: 1.714286, busyGpuHours: 0.857143, idleGpuHours: 0, cost: 3.6, busyCost: 1.8, idleCost: 0 },
 };
 /** GPU-C's gap: 01:01 to 02:00. */
 export const EXPECTED_UNOBSERVED_HOURS = 0.983333;

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 // The read-only ClickHouse-HTTP endpoint, driven by the official client (@clickhouse/client) and by
 // plain HTTP as curl sends it, against a real stack on the embedded engine.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -114,13 +115,34 @@ describe('the ClickHouse-HTTP endpoint refuses to change anything', () => {
   };
 
   it('refuses an INSERT sent by the client', async () => {
-    await refused(() => client.insert({ table: 'predictions', values: [{ model: 'x', prediction_id: 'evil', ts: '2026-01-01 00:00:00' }], format: 'JSONEachRow' }), /readonly|read-only/i);
+    await refused(() => client.insert({ table: 'predictions', values: [{ model: 'x', prediction_id: 'evil', ts: '2026-01-01 00:00:00' }], format: 'JSONEachRow' }), /readonly|read-only|refused/i);
   });
 
   it('refuses DDL and leaves the table in place', async () => {
-    await refused(() => client.command({ query: 'DROP TABLE predictions' }), /readonly/i);
-    await refused(() => client.command({ query: 'TRUNCATE TABLE predictions' }), /readonly/i);
-    await refused(() => client.command({ query: 'ALTER TABLE predictions DELETE WHERE 1' }), /readonly/i);
+    await refused(() => client.command({ query: 'DROP TABLE predictions' }), /readonly|refused/i);
+    await refused(() => client.command({ query: 'TRUNCATE TABLE predictions' }), /readonly|refused/i);
+    await refused(() => client.command({ query: 'ALTER TABLE predictions DELETE WHERE 1' }), /readonly|refused/i);
+  });
+
+  it.each([
+    ['the file() function', "SELECT file('/etc/hostname')"],
+    ['INTO OUTFILE', "SELECT 1 INTO OUTFILE '/tmp/mlobs-chhttp-outfile-probe'"],
+    ['USE, which would change the database for every later request', 'USE system'],
+    ['KILL QUERY', "KILL QUERY WHERE query_id = 'x'"],
+  ])('refuses %s, as /v1/sql does', async (_what, query) => {
+    const res = await fetch(`${stack.url}/clickhouse/?query=${encodeURIComponent(query)}`);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/refused/);
+    expect(existsSync('/tmp/mlobs-chhttp-outfile-probe')).toBe(false);
+    const db = await fetch(`${stack.url}/clickhouse/?query=${encodeURIComponent('SELECT currentDatabase()')}`);
+    expect((await db.text()).trim()).toBe(stack.store.database);
+  });
+
+  it('answers each query with its own result after a query failed while writing its output', async () => {
+    const failed = await fetch(`${stack.url}/clickhouse/?query=${encodeURIComponent('SELECT number, throwIf(number = 300000) FROM numbers(400000) FORMAT JSONEachRow')}`);
+    expect(failed.status).toBe(400);
+    const next = await fetch(`${stack.url}/clickhouse/?query=${encodeURIComponent('SELECT 42 AS answer FORMAT JSONEachRow')}`);
+    expect(await next.text()).toBe('{"answer":42}\n');
   });
 
   it('refuses a multi-statement query', async () => {
@@ -128,11 +150,11 @@ describe('the ClickHouse-HTTP endpoint refuses to change anything', () => {
   });
 
   it('refuses SET, SETTINGS readonly=0 and a readonly=0 URL setting', async () => {
-    await refused(() => client.command({ query: 'SET readonly = 0' }), /readonly/i);
-    await refused(() => client.query({ query: 'SELECT count() FROM predictions SETTINGS readonly = 0', format: 'JSON' }), /readonly/i);
+    await refused(() => client.command({ query: 'SET readonly = 0' }), /readonly|refused/i);
+    await refused(() => client.query({ query: 'SELECT count() FROM predictions SETTINGS readonly = 0', format: 'JSON' }), /readonly|refused/i);
     await refused(() => client.query({ query: 'SELECT 1', format: 'JSON', clickhouse_settings: { readonly: '0' } }), /Cannot modify 'readonly'/);
     await refused(() => client.query({ query: 'SELECT 1', format: 'JSON', clickhouse_settings: { max_threads: 1 } }), /Cannot modify 'max_threads' setting in readonly mode/);
     // The refusals left the session read-only: a write still fails afterwards.
-    await refused(() => client.command({ query: 'CREATE TABLE evil (x UInt8) ENGINE = Memory' }), /readonly/i);
+    await refused(() => client.command({ query: 'CREATE TABLE evil (x UInt8) ENGINE = Memory' }), /readonly|refused/i);
   });
 });

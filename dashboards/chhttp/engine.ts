@@ -1,4 +1,7 @@
 import { MlobsError } from '../../core/errors.js';
+import { readOnlyRefusal } from '../../storage/read-guard.js';
+
+const text = (r: { bytes(): Uint8Array }) => Buffer.from(r.bytes()).toString('utf8');
 
 /** One read-only statement's output, in the format asked for, as the engine wrote it. */
 export interface EngineResult {
@@ -34,8 +37,18 @@ export async function openReadOnlyEngine(dataDir: string, database: string): Pro
   for (const [k, v] of Object.entries(LIMITS)) await session.queryAsync(`SET ${k} = '${v}'`);
   await session.queryAsync('SET readonly = 1');
   let queue: Promise<unknown> = Promise.resolve();
+  // A failed statement leaves its partial output to the next one on the session (see
+  // storage/chdb-session.ts): a throw-away statement takes it first.
+  const run = async <T>(f: () => Promise<T>): Promise<T> => {
+    try {
+      return await f();
+    } catch (e) {
+      await session.queryAsync('SELECT 1', { format: 'TabSeparated' }).catch(() => undefined);
+      throw e;
+    }
+  };
   const serial = <T>(f: () => Promise<T>): Promise<T> => {
-    const p = queue.then(f, f);
+    const p = queue.then(() => run(f), () => run(f));
     queue = p.catch(() => {});
     return p;
   };
@@ -43,9 +56,15 @@ export async function openReadOnlyEngine(dataDir: string, database: string): Pro
     run: (statement, format, params) =>
       serial(async () => {
         // The engine's own parser decides what one statement is; it refuses a second one.
-        await session.queryBindAsync('SELECT formatQuery({q:String})', { q: statement }, { format: 'TSV' }).catch((e) => {
+        const refuse = (e: unknown) => {
           throw new MlobsError(String((e as Error).message), { reason: 'bad_query', retryable: false });
-        });
+        };
+        const formatted = await session.queryBindAsync('SELECT formatQuery({q:String})', { q: statement }, { format: 'TabSeparatedRaw' }).catch(refuse);
+        // readonly = 1 still lets some things through in the embedded engine (the file() function,
+        // INTO OUTFILE, USE, KILL): the same guard as /v1/sql refuses them by statement kind.
+        const ast = await (Object.keys(params).length ? session.queryBindAsync(`EXPLAIN AST ${statement}`, params, { format: 'TabSeparatedRaw' }) : session.queryAsync(`EXPLAIN AST ${statement}`, { format: 'TabSeparatedRaw' })).catch(refuse);
+        const why = readOnlyRefusal(text(ast), text(formatted).trimEnd());
+        if (why) throw new MlobsError(`query refused: ${why}`, { reason: 'bad_query', retryable: false });
         const r = Object.keys(params).length ? await session.queryBindAsync(statement, params, { format }) : await session.queryAsync(statement, { format });
         const b = r.bytes();
         return { bytes: Buffer.from(b.buffer, b.byteOffset, b.byteLength), rowsRead: r.rowsRead, bytesRead: r.bytesRead, elapsedS: r.elapsed };

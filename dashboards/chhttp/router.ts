@@ -70,7 +70,8 @@ export function clickhouseHttpRouter(engine: () => Promise<ReadOnlyEngine | null
       if (ENGINE_BUSY.has(engineCode)) res.setHeader('Retry-After', '5');
       // An exception the engine raised is about the statement (bad format, unparsable parameter,
       // parser depth …) unless it says the engine is busy; anything else is ours, hence 500.
-      const status = ENGINE_BUSY.has(engineCode) ? 503 : engineCode || /readonly|Syntax error|Multi-statements/i.test(msg) ? 400 : 500;
+      const refused = e instanceof MlobsError && e.reason === 'bad_query';
+      const status = ENGINE_BUSY.has(engineCode) ? 503 : refused || engineCode || /readonly|Syntax error|Multi-statements/i.test(msg) ? 400 : 500;
       sendError(res, status, msg, 1002);
     }
   };

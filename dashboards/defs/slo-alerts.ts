@@ -20,6 +20,8 @@ const EPISODE_IN_RANGE = `fired_at_ms > 0 AND fired_at_ms <= toUnixTimestamp64Mi
 const MODEL_NOTE = 'A model selection keeps the alerts labelled with that model (SLO burn and drift alerts); "All" shows every alert, pipeline and GPU alerts too.';
 const HISTORY_NOTE = 'The alerting module stores each alert\'s current state, not a log of transitions: an alert that fired several times shows its latest episode only.';
 const SLI = `if('$sli' = 'latency', latency_ms <= $latency_ms, status = 'ok')`;
+// no_response (a request whose response never came) is neither good nor bad, as in alerting/slo/sli.ts.
+const COUNTED = `status != 'no_response'`;
 
 /** SLOs and alerts: SLI over time, burn rates, error budget remaining, firing alerts and history. */
 export function sloAlerts(): dash.DashboardBuilder {
@@ -34,7 +36,7 @@ export function sloAlerts(): dash.DashboardBuilder {
       tsPanel('SLI', `
         SELECT $__timeInterval(ts) AS time, model, avg(${SLI}) AS sli
         FROM predictions FINAL
-        WHERE $__timeFilter(ts) AND ${MODEL}
+        WHERE $__timeFilter(ts) AND ${MODEL} AND ${COUNTED}
         GROUP BY time, model
         ORDER BY time`, 'percentunit').thresholds(stepsUp(0.99, 0.995)),
     )
@@ -42,7 +44,7 @@ export function sloAlerts(): dash.DashboardBuilder {
       tsPanel('Burn rate', `
         SELECT $__timeInterval(ts) AS time, model, (1 - avg(${SLI})) / (1 - $objective / 100) AS burn_rate
         FROM predictions FINAL
-        WHERE $__timeFilter(ts) AND ${MODEL}
+        WHERE $__timeFilter(ts) AND ${MODEL} AND ${COUNTED}
         GROUP BY time, model
         ORDER BY time`, 'x')
         .description('How fast the error budget burns: 1 spends it exactly over the SLO window; 14.4 spends a 30-day budget in 2 days.')
@@ -52,7 +54,7 @@ export function sloAlerts(): dash.DashboardBuilder {
       statPanel('Error budget remaining (selected range)', `
         SELECT model, 1 - (1 - avg(${SLI})) / (1 - $objective / 100) AS budget_remaining
         FROM predictions FINAL
-        WHERE $__timeFilter(ts) AND ${MODEL}
+        WHERE $__timeFilter(ts) AND ${MODEL} AND ${COUNTED}
         GROUP BY model
         ORDER BY model`, 'percentunit').thresholds(stepsUp(0, 0.25)).span(12),
     )
@@ -60,7 +62,7 @@ export function sloAlerts(): dash.DashboardBuilder {
       tablePanel('Bad events by model', `
         SELECT model, countIf(NOT ${SLI}) AS bad, count() AS total, bad / total AS bad_share
         FROM predictions FINAL
-        WHERE $__timeFilter(ts) AND ${MODEL}
+        WHERE $__timeFilter(ts) AND ${MODEL} AND ${COUNTED}
         GROUP BY model
         ORDER BY bad_share DESC`).dataLinks([linkTo('Drift of this model', UIDS.modelDrift, 'var-model=${__data.fields.model}')]),
     )

@@ -14,7 +14,7 @@ import { configInputs, checkConfigInput } from './config-inputs.js';
 import { eventually } from '../helpers/eventually.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261126);
-/** Inputs per (category, endpoint): 6 categories x 9 rows x 180 + 3 x 180 mixed batches = 10,260 requests. */
+/** Inputs per (category, endpoint): 6 categories x 10 rows x 180 + 3 x 180 mixed batches = 11,340 requests. */
 const PER_ENDPOINT = 180;
 const MIXED_PER_KIND = 180;
 const CONFIG_INPUTS = 1500;
@@ -63,9 +63,10 @@ describe('hostile input against every endpoint', () => {
     child?.kill('SIGTERM');
   });
 
+  let sent = 0;
   const send = async (category: string, e: Endpoint, req: { path: string; body: Buffer }): Promise<Outcome> => {
     try {
-      const res = await fetch(base + req.path, { method: 'POST', headers: { 'content-type': e.contentType }, body: req.body as unknown as BodyInit });
+      const res = await fetch(base + req.path, { method: 'POST', headers: { 'content-type': e.contentType, ...e.headers?.(++sent, Date.now()) }, body: req.body as unknown as BodyInit });
       return { category, endpoint: e.name, status: res.status, retryAfter: res.headers.get('retry-after'), text: await res.text(), sent: req.body, path: req.path };
     } catch (err) {
       // status 0: the connection was not answered (reset, closed) — never allowed.

@@ -14,6 +14,8 @@ export interface Endpoint {
   contentType: string;
   /** A valid body as parts; `n` makes it unique per input (silences refuse an identical overlapping one). */
   body: (n: number, nowMs: number) => Part[];
+  /** Headers besides content-type (e.g. the ce-* attributes of a CloudEvent in binary mode). */
+  headers?: (n: number, nowMs: number) => Record<string, string>;
   /** Set for ingest endpoints: mixed valid/invalid batches are sent here and checked against storage. */
   mixed?: { kind: IngestKind; table: string };
 }
@@ -47,6 +49,17 @@ export const ENDPOINTS: Endpoint[] = [
     path: ['/v1/gpu/metrics'],
     contentType: 'text/plain; version=0.0.4',
     body: () => ['# HELP ', T('DCGM_FI_DEV_GPU_UTIL'), ' GPU utilization (in %).\n# TYPE DCGM_FI_DEV_GPU_UTIL gauge\n', T('DCGM_FI_DEV_GPU_UTIL'), '{gpu="', T('0'), '",UUID="', T('GPU-1'), '",', T('modelName'), '="', T('NVIDIA A100'), '",Hostname="', T('node-1'), '"} ', T('42'), '\nDCGM_FI_DEV_FB_USED{gpu="0",UUID="GPU-1",Hostname="node-1"} ', T('1024'), ' ', T('1764151200000'), '\n'],
+  },
+  {
+    // KServe's logger: a CloudEvent in binary mode, the v2 request body in the slots.
+    name: 'kserve',
+    path: ['/v1/kserve'],
+    contentType: 'application/json',
+    headers: (n, now) => ({
+      'ce-specversion': '1.0', 'ce-id': `fz-k-${n}`, 'ce-source': 'http://localhost:9081/', 'ce-type': 'org.kubeflow.serving.inference.request',
+      'ce-time': new Date(now).toISOString(), 'ce-inferenceservicename': 'fuzz-isvc', 'ce-namespace': 'default', 'ce-component': 'predictor', 'ce-endpoint': 'default', 'ce-metadata': '{}',
+    }),
+    body: () => ['{"inputs":[{"name":', S('"age"'), ',"shape":', S('[2]'), ',"datatype":', S('"INT64"'), ',"data":', S('[39, 41]'), '},{"name":"workclass","shape":[2],"datatype":"BYTES","data":[', S('"State-gov"'), ',', S('"Private"'), ']}]}'],
   },
   {
     name: 'sql',

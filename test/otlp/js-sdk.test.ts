@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes } from '@opentelemetry/api';
-import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
+import { BasicTracerProvider as TracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -22,7 +22,7 @@ async function record(make: (tracer: ReturnType<TracerProvider['getTracer']>) =>
   const memory = new InMemorySpanExporter();
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ 'service.name': 'chat-api', 'deployment.environment': 'test', 'host.cores': 8 }),
-    spanProcessors: [new SimpleSpanProcessor({ exporter: memory })],
+    spanProcessors: [new SimpleSpanProcessor(memory)],
   });
   make(provider.getTracer('mlobs-test-scope', '1.2.3'));
   await provider.forceFlush();
@@ -185,6 +185,15 @@ describe('bad OTLP input', () => {
     const res = await post(bomb, 'application/x-protobuf', { 'content-encoding': 'gzip' });
     expect(res.status).toBe(413);
   }, 60_000);
+
+  it('answers 400, not 500, to OTLP/JSON whose bytes value is not base64 text, and keeps it as a dead letter', async () => {
+    // Found by the fuzz suite: protobufjs accepts an array of arrays for a bytes field.
+    const body = `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"${'0c'.repeat(16)}","spanId":"${'0d'.repeat(8)}","name":"bad-bytes","startTimeUnixNano":"${startNs()}","attributes":[{"key":"b","value":{"bytesValue":[[1]]}}]}]}]}]}`;
+    const res = await post(body, 'application/json');
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ code: 3, message: expect.stringMatching(/request could not be converted/) });
+    await eventually(() => s.sql(`SELECT count() AS n FROM dead_letters WHERE source = 'otlp:traces' AND payload LIKE '%"name":"bad-bytes"%'`), (r) => Number(r[0]!.n) === 1, { what: 'the request kept as a dead letter' });
+  });
 
   it('answers 415 to a content type that is not an OTLP encoding', async () => {
     const res = await post('x', 'text/plain');
