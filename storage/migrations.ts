@@ -219,6 +219,16 @@ export const MIGRATIONS: Migration[] = [
   // The exporter's metric and log tables; DDL and deviations in migrations-otel.ts.
   { id: 11, name: 'otel metric tables (gauge, sum, histogram)', statements: (db, r) => Object.values(otelMetricTablesDdl(db, r.otel)) },
   { id: 12, name: 'otel log table', statements: (db, r) => [otelLogsDdl(db, r.otel)] },
+  {
+    // OpenLineage's nominal-time facet: when a run was scheduled for, beside when it ran.
+    id: 30,
+    name: 'pipeline_events nominal times',
+    statements: (db) => [
+      `ALTER TABLE ${db}.pipeline_events
+         ADD COLUMN IF NOT EXISTS nominal_start Nullable(DateTime64(3, 'UTC')) AFTER finished_at,
+         ADD COLUMN IF NOT EXISTS nominal_end Nullable(DateTime64(3, 'UTC')) AFTER nominal_start`,
+    ],
+  },
 ];
 
 const recordTable = (db: string) =>

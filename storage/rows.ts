@@ -65,6 +65,8 @@ export function pipelineEventRow(e: PipelineEvent, receivedAtMs: number, fallbac
     ts: dt(e.timestamp),
     started_at: dtOrNull(e.started_at),
     finished_at: dtOrNull(e.finished_at),
+    nominal_start: dtOrNull(e.nominal_start),
+    nominal_end: dtOrNull(e.nominal_end),
     duration_ms: e.duration_ms ?? (e.started_at != null && e.finished_at != null ? e.finished_at - e.started_at : null),
     rows_in: e.rows_in ?? null,
     rows_out: e.rows_out ?? null,

@@ -67,6 +67,8 @@ export KAFKA_BROKERS="127.0.0.1:$port"
 # The Java OTLP client (test/otlp/java-sdk.test.ts): OpenTelemetry Java SDK jars from Maven Central
 # into test/otlp-java/.cache (first run only), compiled with the system JDK.
 test/otlp-java/otlp-java.sh build
+# The OpenLineage Java client that test/openlineage.test.ts drives (jars cached after the first run).
+test/openlineage/client.sh build
 
 mkdir -p test/artifacts
 status=0

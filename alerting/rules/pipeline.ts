@@ -1,13 +1,25 @@
 import { isoOf, type Hit, type RuleCheck, type RuleContext } from './types.js';
 
-/** The latest failure of each pipeline that no later successful run has made good. (Aliases differ from column names: ClickHouse would substitute them inside the other aggregates.) */
+/**
+ * The latest failure of each pipeline that no later successful run has made good. Within the
+ * latest failed run it names the latest failure that says why: a scheduler's run-level FAIL (an
+ * OpenLineage DAG run) usually carries no error, while the task that failed it does. (Aliases
+ * differ from column names: ClickHouse would substitute them inside the other aggregates.)
+ */
 export const pipelineFailed: RuleCheck<'pipeline_failed'> = async (rule, ctx) => {
   const rows = await ctx.query<Record<string, any>>(
-    `SELECT pipeline, toUnixTimestamp64Milli(maxIf(ts, status = 'failed')) AS failed_at, toUnixTimestamp64Milli(maxIf(ts, status = 'succeeded' AND task = '')) AS ok_at,
-            argMaxIf(run_id, ts, status = 'failed') AS failed_run, argMaxIf(task, ts, status = 'failed') AS failed_task, argMaxIf(error, ts, status = 'failed') AS failed_error
-     FROM ${ctx.store.database}.pipeline_events FINAL
-     WHERE ts > fromUnixTimestamp64Milli({from:Int64}) AND ts <= fromUnixTimestamp64Milli({now:Int64})
-     GROUP BY pipeline HAVING countIf(status = 'failed') > 0 AND failed_at > ok_at`,
+    `SELECT pipeline, toUnixTimestamp64Milli(max(run_failed_at)) AS failed_at, toUnixTimestamp64Milli(max(run_ok_at)) AS ok_at,
+            argMax(run_id, run_failed_at) AS failed_run, argMax(why_task, run_failed_at) AS failed_task,
+            toUnixTimestamp64Milli(argMax(why_at, run_failed_at)) AS failed_task_at, argMax(why_error, run_failed_at) AS failed_error
+     FROM (
+       SELECT pipeline, run_id, maxIf(ts, status = 'failed') AS run_failed_at, maxIf(ts, status = 'succeeded' AND task = '') AS run_ok_at,
+              countIf(status = 'failed') AS run_failures,
+              argMaxIf(task, (error != '', ts), status = 'failed') AS why_task, argMaxIf(ts, (error != '', ts), status = 'failed') AS why_at,
+              argMaxIf(error, (error != '', ts), status = 'failed') AS why_error
+       FROM ${ctx.store.database}.pipeline_events FINAL
+       WHERE ts > fromUnixTimestamp64Milli({from:Int64}) AND ts <= fromUnixTimestamp64Milli({now:Int64})
+       GROUP BY pipeline, run_id)
+     GROUP BY pipeline HAVING sum(run_failures) > 0 AND failed_at > ok_at`,
     { from: ctx.now - rule.lookbackMs, now: ctx.now },
   );
   // All pipelines in one query, filtered here, so that per-pipeline rules share one scan per cycle.
@@ -15,7 +27,7 @@ export const pipelineFailed: RuleCheck<'pipeline_failed'> = async (rule, ctx) =>
     labels: { pipeline: r.pipeline },
     value: 1,
     summary: `Pipeline ${r.pipeline} failed`,
-    why: `run ${r.failed_run}${r.failed_task ? ` task ${r.failed_task}` : ''} failed at ${isoOf(Number(r.failed_at))}${r.failed_error ? `: ${r.failed_error}` : ''}; no successful run since`,
+    why: `run ${r.failed_run}${r.failed_task ? ` task ${r.failed_task}` : ''} failed at ${isoOf(Number(r.failed_task_at))}${r.failed_error ? `: ${r.failed_error}` : ''}; no successful run since`,
   }));
 };
 

@@ -56,6 +56,19 @@ describe('rule alerts over stored events', () => {
     expect(alerts).toEqual([{ state: 'firing', alertname: 'PipelineFailed', severity: 'critical', pipeline: 'features', why: expect.stringMatching(/run r2 failed at .*: disk full; no successful run since/) }]);
   });
 
+  it('names the task failure that says why when the run\'s own failure carries none, and ignores heartbeats', async () => {
+    // As OpenLineage reports an Airflow DAG run: the task fails with an error, then the DAG run fails without one.
+    const D = T + 100 * M;
+    const ev = (task: string, status: string, ts: number, error = '') => ({ pipeline: 'airflow/dag', run_id: 'd1', task, status, timestamp: ts, ...(error ? { error } : {}) });
+    await s.post('/v1/pipeline-events', [ev('', 'started', D), ev('dag.load', 'failed', D + M, 'permission denied'), ev('', 'failed', D + M + 1000), ev('dag.extract', 'heartbeat', D + 2 * M)]);
+    await s.drain();
+    const at = engine({ rules: [{ name: 'PipelineFailed', kind: 'pipeline_failed', pipeline: 'airflow/dag' }] });
+    expect((await at(D + 3 * M)).map((a) => [a.state, a.why])).toEqual([['firing', `run d1 task dag.load failed at ${new Date(D + M).toISOString()}: permission denied; no successful run since`]]);
+    await s.post('/v1/pipeline-events', [{ pipeline: 'airflow/dag', run_id: 'd2', status: 'heartbeat', timestamp: D + 4 * M }]);
+    await s.drain();
+    expect((await at(D + 5 * M)).map((a) => a.state)).toEqual(['firing']);
+  });
+
   it('fires when a pipeline is past its allowed gap, only after `for`', async () => {
     const at = engine({ rules: [{ name: 'PipelineStale', kind: 'pipeline_stale', forMs: '5m' }] });
     // features: last success at T, gap 30 min → stale from T+30m; labels: success at T+10m, gap 60 min.

@@ -3,15 +3,17 @@ import { MlobsError } from '../../core/errors.js';
 import { decodeUtf8, readBody } from '../../http/body.js';
 import { sendError } from '../../http/errors.js';
 import { publishExposition } from '../gpu/ingest-exposition.js';
+import { lineageRoutes } from '../openlineage/routes.js';
 import { ingestHandler, type IngestDeps } from './ingest.js';
 
-/** Every way in over HTTP: the three JSON event endpoints and the DCGM push endpoint. */
+/** Every way in over HTTP: the three JSON event endpoints, the DCGM push endpoint and OpenLineage. */
 export function ingestRoutes(deps: IngestDeps): Router {
   const r = Router();
   r.post('/v1/predictions', ingestHandler('prediction', deps));
   r.post('/v1/labels', ingestHandler('label', deps));
   r.post('/v1/pipeline-events', ingestHandler('pipeline_event', deps));
   r.post('/v1/gpu/metrics', gpuPushHandler(deps));
+  r.use(lineageRoutes(deps));
   return r;
 }
 

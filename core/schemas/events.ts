@@ -77,7 +77,11 @@ export const labelEvent = z
   .strict();
 export type LabelEvent = z.infer<typeof labelEvent>;
 
-/** A run-level (no task) or task-level status change of a data/ML pipeline. */
+/**
+ * A run-level (no task) or task-level status change of a data/ML pipeline. `heartbeat` is not a
+ * status change: the run (or task) was seen alive at `timestamp` (OpenLineage RUNNING and OTHER).
+ * Whoever derives a run's status skips heartbeats; none of them makes a pipeline fresh.
+ */
 export const pipelineEvent = z
   .object({
     // Producers that retry should send a stable event_id so that a resend is stored once.
@@ -85,10 +89,13 @@ export const pipelineEvent = z
     pipeline: name('pipeline'),
     run_id: id(),
     task: text(256).default(''),
-    status: z.enum(['started', 'succeeded', 'failed', 'skipped']),
+    status: z.enum(['started', 'succeeded', 'failed', 'skipped', 'heartbeat']),
     timestamp: timestampMs,
     started_at: timestampMs.nullish(),
     finished_at: timestampMs.nullish(),
+    // The time the run was scheduled for (OpenLineage's nominal-time facet), e.g. an Airflow data interval.
+    nominal_start: timestampMs.nullish(),
+    nominal_end: timestampMs.nullish(),
     duration_ms: finiteNumber.nonnegative().nullish(),
     rows_in: z.number().int().nonnegative().nullish(),
     rows_out: z.number().int().nonnegative().nullish(),

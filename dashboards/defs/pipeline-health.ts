@@ -5,9 +5,10 @@ import { UIDS } from './uids.js';
 
 const PIPELINE = inVar('pipeline', 'pipeline');
 // One row per run: events of a run (the run's own and its tasks') folded into its last status,
-// its span and the row counts it last reported. A run counts at the time of its last event.
+// its span and the row counts it last reported. A run counts at the time of its last event; a
+// heartbeat (OpenLineage RUNNING/OTHER) moves that time but is no status, so it never hides one.
 const RUNS = `(
-  SELECT pipeline, run_id, max(ts) AS run_ts, argMax(status, ts) AS run_status,
+  SELECT pipeline, run_id, max(ts) AS run_ts, argMaxIf(status, ts, status != 'heartbeat') AS run_status,
          dateDiff('millisecond', min(coalesce(started_at, ts)), max(coalesce(finished_at, ts))) AS run_ms,
          argMaxIf(rows_in, ts, rows_in IS NOT NULL) AS run_rows_in, argMaxIf(rows_out, ts, rows_out IS NOT NULL) AS run_rows_out
   FROM pipeline_events FINAL

@@ -62,6 +62,18 @@ export const ENDPOINTS: Endpoint[] = [
     body: () => ['{"inputs":[{"name":', S('"age"'), ',"shape":', S('[2]'), ',"datatype":', S('"INT64"'), ',"data":', S('[39, 41]'), '},{"name":"workclass","shape":[2],"datatype":"BYTES","data":[', S('"State-gov"'), ',', S('"Private"'), ']}]}'],
   },
   {
+    name: 'openlineage',
+    path: ['/api/v1/lineage'],
+    contentType: 'application/json',
+    // One RunEvent of a task whose parent is a DAG run, with the facets the mapping reads; the run id varies with n.
+    body: (n, now) => ['{"eventType":', S('"FAIL"'), ',"eventTime":', S(`"${new Date(now).toISOString()}"`), ',"producer":', S('"https://github.com/OpenLineage/OpenLineage/tree/1.39.0/client/java"'),
+      ',"schemaURL":"https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent","run":{"runId":', S(`"0190a8b0-0000-7000-8000-${n.toString(16).padStart(12, '0')}"`),
+      ',"facets":{"parent":{"_producer":"https://p","_schemaURL":"https://s","run":{"runId":', S('"0190a8b0-0000-7000-8000-0000000000aa"'), '},"job":{"namespace":', S('"airflow"'), ',"name":', S('"fuzz_dag"'), '}}',
+      ',"errorMessage":{"_producer":"https://p","_schemaURL":"https://s","message":', S('"disk full"'), ',"programmingLanguage":', S('"python"'), '}}}',
+      ',"job":{"namespace":', S('"airflow"'), ',"name":', S('"fuzz_dag.load"'), '},"inputs":[{"namespace":', S('"postgres://db"'), ',"name":', S('"orders"'),
+      ',"inputFacets":{"inputStatistics":{"_producer":"https://p","_schemaURL":"https://s","rowCount":', S('1200'), '}}}]}'],
+  },
+  {
     name: 'sql',
     path: ['/v1/sql'],
     contentType: 'application/json',

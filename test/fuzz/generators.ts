@@ -93,7 +93,7 @@ export function validEvent(kind: IngestKind, nowMs: number): fc.Arbitrary<(id: s
     return fc.record({ model: nameArb, ts, label: fc.oneof(finite, fc.string({ maxLength: 20 }), fc.boolean()) }).map((r) => (id) => ({ model: r.model, prediction_id: id, timestamp: r.ts, label: r.label }));
   }
   return fc
-    .record({ pipeline: nameArb, ts, status: fc.constantFrom('started', 'succeeded', 'failed', 'skipped'), rows: fc.option(fc.nat()), task: fc.string({ maxLength: 30 }) })
+    .record({ pipeline: nameArb, ts, status: fc.constantFrom('started', 'succeeded', 'failed', 'skipped', 'heartbeat'), rows: fc.option(fc.nat()), task: fc.string({ maxLength: 30 }) })
     .map((r) => (id) => ({ event_id: id, pipeline: r.pipeline, run_id: 'run-' + id, task: r.task, status: r.status, timestamp: r.ts, rows_in: r.rows }));
 }
 
