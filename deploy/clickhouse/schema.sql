@@ -294,6 +294,45 @@ CREATE TABLE IF NOT EXISTS mlobs.otel_traces (
 -- migration 22: predictions.ttft_ms
 ALTER TABLE mlobs.predictions ADD COLUMN IF NOT EXISTS ttft_ms Nullable(Float64) AFTER latency_ms;
 
+-- migration 25: kserve halves and joins
+CREATE TABLE IF NOT EXISTS mlobs.kserve_halves (
+        model LowCardinality(String),
+        component LowCardinality(String),
+        id String,
+        half LowCardinality(String),
+        namespace LowCardinality(String),
+        endpoint LowCardinality(String),
+        source String,
+        ts DateTime64(3, 'UTC'),
+        content_type LowCardinality(String),
+        metadata String,
+        annotations String,
+        data String CODEC(ZSTD(3)),
+        received_at DateTime64(3, 'UTC')
+      ) ENGINE = ReplacingMergeTree
+      PARTITION BY toYYYYMMDD(received_at)
+      ORDER BY (model, component, id, half)
+      TTL toDateTime(received_at) + INTERVAL 7 DAY
+      SETTINGS non_replicated_deduplication_window = 1000;
+
+CREATE TABLE IF NOT EXISTS mlobs.kserve_joins (
+        model LowCardinality(String),
+        component LowCardinality(String),
+        id String,
+        outcome LowCardinality(String),
+        predictions UInt32,
+        joined_at DateTime64(3, 'UTC')
+      ) ENGINE = ReplacingMergeTree
+      PARTITION BY toYYYYMMDD(joined_at)
+      ORDER BY (model, component, id)
+      TTL toDateTime(joined_at) + INTERVAL 7 DAY
+      SETTINGS non_replicated_deduplication_window = 1000;
+
+-- migration 30: pipeline_events nominal times
+ALTER TABLE mlobs.pipeline_events
+         ADD COLUMN IF NOT EXISTS nominal_start Nullable(DateTime64(3, 'UTC')) AFTER finished_at,
+         ADD COLUMN IF NOT EXISTS nominal_end Nullable(DateTime64(3, 'UTC')) AFTER nominal_start;
+
 -- migration 100: cost: utilisation samples, prices, interval and usage views
 CREATE TABLE IF NOT EXISTS mlobs.cost_gpu_util (
   gpu_key UInt64,
@@ -421,6 +460,82 @@ FROM (
     WHERE last_seen >= fromUnixTimestamp64Milli({from_ms:Int64} - {max_interval_ms:Int64}, 'UTC') AND first_seen < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')
     GROUP BY gpu_key, alloc_key
   ) AS a ON u.gpu_key = a.gpu_key AND u.alloc_key = a.alloc_key
+);
+
+-- migration 110: cost: pod labels, usage view with labels
+CREATE TABLE IF NOT EXISTS mlobs.cost_pod_labels (
+  namespace LowCardinality(String),
+  pod String,
+  labels SimpleAggregateFunction(any, Map(String, String)),
+  first_seen SimpleAggregateFunction(min, DateTime64(3, 'UTC')),
+  last_seen SimpleAggregateFunction(max, DateTime64(3, 'UTC'))
+) ENGINE = AggregatingMergeTree
+ORDER BY (namespace, pod)
+TTL toDateTime(last_seen) + INTERVAL 90 DAY;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS mlobs.cost_pod_labels_mv TO mlobs.cost_pod_labels AS SELECT namespace, pod, any(labels) AS labels, min(ts) AS first_seen, max(ts) AS last_seen
+FROM mlobs.gpu_samples
+WHERE metric IN ('DCGM_FI_PROF_GR_ENGINE_ACTIVE', 'DCGM_FI_DEV_GPU_UTIL') AND isFinite(value) AND pod != ''
+GROUP BY namespace, pod;
+
+INSERT INTO mlobs.cost_pod_labels SELECT namespace, pod, any(labels) AS labels, min(ts) AS first_seen, max(ts) AS last_seen
+FROM mlobs.gpu_samples
+WHERE metric IN ('DCGM_FI_PROF_GR_ENGINE_ACTIVE', 'DCGM_FI_DEV_GPU_UTIL') AND isFinite(value) AND pod != ''
+GROUP BY namespace, pod;
+
+DROP VIEW IF EXISTS mlobs.cost_gpu_usage;
+
+CREATE VIEW IF NOT EXISTS mlobs.cost_gpu_usage AS
+WITH
+  (SELECT arraySort(arrayDistinct(arrayConcat([{from_ms:Int64}, {to_ms:Int64}],
+     arrayFilter(c -> c > {from_ms:Int64} AND c < {to_ms:Int64}, arrayConcat(groupArray(valid_from_ms), groupArray(valid_to_ms))))))
+   FROM mlobs.cost_prices) AS cuts,
+  (SELECT groupArray((gpu_model, valid_from_ms, valid_to_ms, per_hour)) FROM mlobs.cost_prices) AS prices
+SELECT hostname, uuid, gpu_i_id, model_name, gpu_i_profile, gpu_share, namespace, pod, labels,
+  cuts[seg] AS segment_from_ms, cuts[seg + 1] AS segment_to_ms,
+  observed_ms, busy_ms, idle_ms, per_hour,
+  observed_ms * gpu_share / 3600000 AS gpu_hours,
+  busy_ms * gpu_share / 3600000 AS busy_gpu_hours,
+  idle_ms * gpu_share / 3600000 AS idle_gpu_hours,
+  gpu_hours * per_hour AS cost,
+  busy_gpu_hours * per_hour AS busy_cost,
+  idle_gpu_hours * per_hour AS idle_cost
+FROM (
+  SELECT u.*, a.hostname, a.uuid, a.gpu_i_id, a.model_name, a.gpu_i_profile, a.namespace, a.pod, l.pod_labels AS labels,
+    if(a.gpu_i_profile = '', 1.,
+  if(toUInt8OrZero(extract(a.gpu_i_profile, '([0-9]+)g[.]')) BETWEEN 1 AND if(match(a.model_name, '(?i)A30'), 4, 7),
+     toUInt8OrZero(extract(a.gpu_i_profile, '([0-9]+)g[.]')) / if(match(a.model_name, '(?i)A30'), 4, 7), NULL)) AS gpu_share,
+    if(a.pod != '', u.low_ms, 0) AS idle_ms,
+    arrayFirstIndex(p -> p.1 = a.model_name AND p.2 <= cuts[seg] AND cuts[seg] < p.3, prices) AS own,
+    arrayFirstIndex(p -> p.1 = '' AND p.2 <= cuts[seg] AND cuts[seg] < p.3, prices) AS dflt,
+    if(own > 0, prices[own].4, if(dflt > 0, prices[dflt].4, NULL)) AS per_hour
+  FROM (
+    SELECT gpu_key, alloc_key, seg,
+      sum(piece_ms) AS observed_ms,
+      sum(piece_ms * util) AS busy_ms,
+      sumIf(piece_ms, util < {idle_threshold:Float64}) AS low_ms
+    FROM (
+      SELECT gpu_key, alloc_key, util,
+        arrayJoin(if(length(cuts) = 2, [1], arrayFilter(j -> cuts[j] < end_ms AND cuts[j + 1] > start_ms, range(1, length(cuts))))) AS seg,
+        least(end_ms, cuts[seg + 1]) - greatest(start_ms, cuts[seg]) AS piece_ms
+      FROM mlobs.cost_gpu_intervals(from_ms = {from_ms:Int64}, to_ms = {to_ms:Int64}, max_interval_ms = {max_interval_ms:Int64})
+    )
+    GROUP BY gpu_key, alloc_key, seg
+  ) AS u
+  LEFT JOIN (
+    SELECT gpu_key, alloc_key, any(hostname) AS hostname, any(uuid) AS uuid, any(gpu_i_id) AS gpu_i_id, any(model_name) AS model_name,
+      any(gpu_i_profile) AS gpu_i_profile, any(namespace) AS namespace, any(pod) AS pod
+    FROM mlobs.cost_gpu_allocations
+    -- Any unmerged row of an allocation seen in the window spans one of its samples there, so this keeps its names.
+    WHERE last_seen >= fromUnixTimestamp64Milli({from_ms:Int64} - {max_interval_ms:Int64}, 'UTC') AND first_seen < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')
+    GROUP BY gpu_key, alloc_key
+  ) AS a ON u.gpu_key = a.gpu_key AND u.alloc_key = a.alloc_key
+  LEFT JOIN (
+    SELECT namespace AS label_namespace, pod AS label_pod, any(labels) AS pod_labels
+    FROM mlobs.cost_pod_labels
+    WHERE last_seen >= fromUnixTimestamp64Milli({from_ms:Int64} - {max_interval_ms:Int64}, 'UTC') AND first_seen < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')
+    GROUP BY namespace, pod
+  ) AS l ON a.namespace = l.label_namespace AND a.pod = l.label_pod
 );
 
 -- migration 200: drift references and results

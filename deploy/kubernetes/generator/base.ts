@@ -56,12 +56,16 @@ export function configYaml(extra: { cluster?: string } = {}): string {
     storage: {
       // The Altinity operator's Service for a ClickHouseInstallation named "mlobs".
       url: 'http://clickhouse-mlobs.clickhouse.svc.cluster.local:8123',
-      username: 'mlobs',
+      // The two users of deploy/clickhouse/users.d/mlobs.xml: the writer (sink, migrations) and the read-only reader.
+      username: 'mlobs_writer',
+      readerUsername: 'mlobs_reader',
       database: 'mlobs',
       ...(extra.cluster ? { cluster: extra.cluster } : {}),
     },
     // The Strimzi operator's bootstrap Service for a Kafka cluster named "mlobs".
     kafka: { brokers: ['mlobs-kafka-bootstrap.kafka.svc.cluster.local:9092'], topicPrefix: 'mlobs.' },
+    // The NVIDIA GPU Operator's dcgm-exporter, found through its EndpointSlices and scraped pod by pod.
+    collectors: { dcgm: { kubernetes: { namespace: 'gpu-operator', labelSelector: 'app=nvidia-dcgm-exporter', port: 9400 } } },
   });
 }
 
@@ -79,6 +83,7 @@ function container(role: Role): IContainer {
       { name: 'MLOBS_ROLES', value: role },
       secretEnv('MLOBS_AUTH_TOKEN', 'authToken'),
       secretEnv('CLICKHOUSE_PASSWORD', 'clickhousePassword'),
+      secretEnv('CLICKHOUSE_READER_PASSWORD', 'clickhouseReaderPassword'),
     ],
     ports: [{ name: 'http', containerPort: PORT, protocol: 'TCP' }],
     startupProbe: probe('/healthz', 2, 30),
@@ -220,7 +225,7 @@ export function baseFiles(): ManifestFile[] {
         new ConfigMap({ metadata: { name: 'mlobs-config', labels: common }, data: { 'mlobs.yaml': configYaml() } }),
         // A placeholder shorter than the 16 characters mlobs requires: a deployment that forgets to
         // provide the real token (deploy/kubernetes/README.md) stops at start, naming the key.
-        new Secret({ metadata: { name: 'mlobs-secrets', labels: common }, type: 'Opaque', stringData: { authToken: 'REPLACE-ME', clickhousePassword: '' } }),
+        new Secret({ metadata: { name: 'mlobs-secrets', labels: common }, type: 'Opaque', stringData: { authToken: 'REPLACE-ME', clickhousePassword: '', clickhouseReaderPassword: '' } }),
       ],
     },
     { file: 'rbac.yaml', objects: rbac() },

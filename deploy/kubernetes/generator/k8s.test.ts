@@ -134,6 +134,7 @@ describe('deploy/kubernetes', () => {
     };
     const b = configOf(base);
     expect([b.server.host, b.storage.url, b.storage.cluster, b.kafka.brokers]).toEqual(['0.0.0.0', 'http://clickhouse-mlobs.clickhouse.svc.cluster.local:8123', undefined, ['mlobs-kafka-bootstrap.kafka.svc.cluster.local:9092']]);
+    expect(b.collectors.dcgm.kubernetes).toEqual({ namespace: 'gpu-operator', labelSelector: 'app=nvidia-dcgm-exporter', port: 9400, path: '/metrics' });
     expect(configOf(production).storage.cluster).toBe('mlobs');
     const secret = find(base, 'Secret', 'mlobs-secrets');
     const refs = find(base, 'Deployment', 'mlobs-ingest').spec.template.spec.containers[0].env.filter((e: any) => e.valueFrom).map((e: any) => e.valueFrom.secretKeyRef);
