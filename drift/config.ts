@@ -83,6 +83,15 @@ export const driftConfigSchema = z
     minValues: z.number().int().positive().default(30),
     bins: z.number().int().min(2).max(100).default(10),
     maxCategories: z.number().int().min(2).max(10_000).default(1000),
+    /**
+     * Sparse categorical tables (stats/sparse.ts): categories expected fewer than `minExpected` times
+     * on the smaller side are pooled into one cell (0: never); JS and PSI on categories alarm only
+     * when the pooled table's chi-square p-value is below `noiseAlpha` too (0: no such condition).
+     */
+    sparse: z
+      .object({ minExpected: z.number().min(0).max(1000).default(5), noiseAlpha: z.number().min(0).lt(1).default(0.01) })
+      .strict()
+      .prefault({}),
     /** Grid cells per feature for Wasserstein; more cells narrow the error bound (2·range/cells). */
     wassersteinCells: z.number().int().min(64).max(1 << 20).default(65536),
     /** Up to this many values (both sides) Wasserstein is computed exactly on the distinct values. */

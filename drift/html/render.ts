@@ -309,7 +309,7 @@ function statText(f: FeatureReport): string {
   if (r.status !== 'ok') return esc(r.message ?? r.status);
   const p = r.p_adjusted ?? r.p_value;
   const value = P_VALUE_METHODS.has(r.method) ? `p-value ${fmt(p)} (statistic ${fmt(r.statistic)})` : `${r.method === 'wasserstein' ? 'normed distance' : 'distance'} ${fmt(r.statistic)}`;
-  const thr = r.threshold === null ? '' : `, threshold ${fmt(r.threshold)}${r.threshold_source === 'learned' ? ' (learned)' : ''}`;
+  const thr = r.threshold === null ? '' : `, threshold ${fmt(r.threshold)}${r.threshold_source === 'learned' ? ' (learned)' : ''}${r.details.within_noise ? '; within sampling noise on a sparse table' : ''}`;
   const byMissing = f.decided_by === 'missing' && f.missing ? `; missing share moved by ${pct(f.missing.delta)}` : '';
   return `<strong>${esc(r.method)}</strong> ${value}${thr}${byMissing}`;
 }
@@ -345,7 +345,8 @@ function summary(r: DriftReport, ranked: FeatureReport[], anchors: Map<FeatureRe
     const r0 = decider(f);
     const p = r0 ? (r0.p_adjusted ?? r0.p_value) : null;
     const notes = [f.message, ...f.results.filter((x) => x.status !== 'ok' && x.message).map((x) => x.message)].filter((m): m is string => !!m);
-    const unseen = f.unseen_categories?.length ? `categories not in the reference: ${f.unseen_categories.slice(0, 10).join(', ')}${f.unseen_categories.length > 10 ? ' …' : ''}` : '';
+    const u = f.unseen_categories ?? [];
+    const unseen = u.length ? `${u.length} categories not in the reference: ${u.slice(0, 10).join(', ')}${u.length > 10 ? ` and ${u.length - 10} more` : ''}` : '';
     const more = [...new Set(notes), ...(unseen ? [unseen] : [])].map((m) => `<div class="msg">${esc(m)}</div>`).join('');
     const decided = f.decided_by === 'missing' || f.decided_by === 'type' ? ` <span class="kind">(${esc(f.decided_by)})</span>` : '';
     return `<tr class="${f.drifted ? 'drifted' : ''}">

@@ -64,6 +64,7 @@ export interface FeatureReport {
   current: SideSummary;
   missing: MissingSignal | null;
   results: MethodResult[];
+  /** Categories in the current window but not in the reference, most frequent first (at most maxCategories). */
   unseen_categories?: string[];
   categories_truncated?: boolean;
 }
