@@ -54,6 +54,21 @@ const modelSchema = z
     features: z.record(z.string(), featureOverride).default({}),
     task: z.enum(['classification', 'regression']).optional(),
     positiveClass: z.string().optional(),
+    /**
+     * CBPE (quality estimated without labels, quality/estimate.ts): the minimum of each estimated
+     * metric; a scheduled window whose estimate falls below it is a drifted `@estimated` row, which
+     * alerting reads like any drift signal.
+     */
+    estimated: z
+      .object({
+        minimum: z
+          .object({ accuracy: z.number().min(0).max(1), precision: z.number().min(0).max(1), recall: z.number().min(0).max(1), f1: z.number().min(0).max(1), roc_auc: z.number().min(0).max(1) })
+          .partial()
+          .strict()
+          .default({}),
+      })
+      .strict()
+      .optional(),
     schedule: z
       .object({
         every: durationMs,

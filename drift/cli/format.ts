@@ -71,5 +71,10 @@ function qualityLine(g: QualityGroup): string {
 export function qualityTable(q: QualityReport): string {
   const lines = [`model ${q.model} (${q.task ?? 'no predictions'}): ${q.window.from} – ${q.window.to}`, `  overall: ${qualityLine(q.overall)}`];
   for (const g of q.segments?.values ?? []) lines.push(`  ${q.segments!.name}=${g.segment}: ${qualityLine(g)}`);
+  const e = q.estimated;
+  if (e?.estimate) {
+    const band = (k: keyof NonNullable<typeof e.estimate>) => `${k}=${num(e.estimate![k])} [${num(e.lower![k])}, ${num(e.upper![k])}]`;
+    lines.push(`  estimated without labels (CBPE, ${e.calibration} calibration on ${e.reference_rows} reference rows, ${Math.round(e.level * 100)}% band, ${e.rows} rows): ${(['accuracy', 'precision', 'recall', 'f1', 'roc_auc'] as const).map(band).join('  ')}`);
+  } else if (e) lines.push(`  estimated without labels: ${e.notes.join('; ')}`);
   return lines.join('\n');
 }

@@ -97,7 +97,7 @@ export function driftRouter(deps: DriftHttpDeps): Router {
       const model = modelParam(required(q, 'model'));
       const segment = str(q, 'segment');
       if (segment !== undefined) modelParam(segment);
-      res.json(await modelQuality(store, config.models.find((m) => m.model === model), { model, ...windowParams(q, deps.now()), segmentBy: segment }));
+      res.json(await modelQuality(store, config.models.find((m) => m.model === model), { model, ...windowParams(q, deps.now()), segmentBy: segment, estimate: true }));
     }),
   );
 

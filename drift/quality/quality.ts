@@ -13,12 +13,15 @@
  */
 import type { Store } from '../../storage/store.js';
 import type { DriftModelConfig } from '../config.js';
+import { estimatedQuality, type EstimatedQuality } from './estimate.js';
 
 export interface QualityRequest {
   model: string;
   fromMs: number;
   toMs: number;
   segmentBy?: string;
+  /** Adds the CBPE estimate (binary classifiers with positiveClass and a labelled reference). */
+  estimate?: boolean;
 }
 
 export type Metrics = Record<string, number | null>;
@@ -37,6 +40,8 @@ export interface QualityReport {
   positive_class: string | null;
   overall: QualityGroup;
   segments?: { name: string; values: QualityGroup[] };
+  /** CBPE: the quality estimated from scores alone, before (and beside) the realised one (estimate.ts). */
+  estimated?: EstimatedQuality;
 }
 
 const MAX_CLASSES = 1000;
@@ -136,6 +141,7 @@ export async function modelQuality(store: Store, cfg: DriftModelConfig | undefin
     positive_class: positive,
     overall: { ...overall, segment: null },
   };
+  if (q.estimate && task !== 'regression' && cfg?.positiveClass !== undefined) report.estimated = await estimatedQuality(store, cfg, q);
   if (q.segmentBy && task) report.segments = { name: q.segmentBy, values: (await run(q.segmentBy)).filter((g) => g.segment !== '') };
   return report;
 }
