@@ -442,9 +442,10 @@ function quality(q: DriftHtmlInput['quality']): string {
   const cur = q.current;
   const ref = q.reference;
   const labelled = (x: QualityReport | null) => x?.overall.labelled ?? 0;
+  const estimated = estimatedTable(cur);
   if (!cur || labelled(cur) + labelled(ref) === 0) {
     const why = cur?.overall.notes[0] ?? 'no labels have arrived for these windows';
-    return `<section id="quality" class="card"><h2>Model quality</h2><p class="empty">No quality metrics: ${esc(why)}.</p></section>`;
+    return `<section id="quality" class="card"><h2>Model quality</h2><p class="empty">No quality metrics: ${esc(why)}.</p>${estimated}</section>`;
   }
   const names = [...new Set([...Object.keys(ref?.overall.metrics ?? {}), ...Object.keys(cur.overall.metrics)])];
   const rows = names.map((m) => {
@@ -461,7 +462,21 @@ function quality(q: DriftHtmlInput['quality']): string {
   return `<section id="quality" class="card"><h2>Model quality</h2>
 <p class="msg">${task} · labelled predictions: ${ref ? `reference ${count(labelled(ref))}, ` : ''}current ${count(labelled(cur))}</p>
 <table class="quality"><thead><tr><th>Metric</th>${ref ? '<th class="n">Reference</th>' : ''}<th class="n">Current</th>${ref ? '<th class="n">Change</th>' : ''}</tr></thead>
-<tbody>${rows.join('')}</tbody></table>${notes}</section>`;
+<tbody>${rows.join('')}</tbody></table>${notes}${estimated}</section>`;
+}
+
+/** CBPE: the current window's quality estimated from scores, with its band, beside the realised values. */
+function estimatedTable(cur: QualityReport | null): string {
+  const e = cur?.estimated;
+  if (!e) return '';
+  if (!e.estimate) return `<h3 class="sub">Estimated without labels (CBPE)</h3><p class="empty">${esc(e.notes.join('; ') || 'no estimate')}</p>`;
+  const rows = (Object.keys(e.estimate) as (keyof typeof e.estimate)[]).map((m) => {
+    const realised = cur!.overall.metrics[m];
+    return `<tr><td>${esc(m)}</td><td class="n">${fmt(e.estimate![m])}</td><td class="n">${fmt(e.lower![m])} – ${fmt(e.upper![m])}</td><td class="n">${fmt(realised ?? null)}</td></tr>`;
+  });
+  return `<h3 class="sub">Estimated without labels (CBPE)</h3>
+<p class="msg">${esc(e.calibration ?? '')} calibration on ${count(e.reference_rows)} labelled reference rows · ${count(e.rows)} scored predictions · ${Math.round(e.level * 100)} % sampling-error band</p>
+<table class="quality"><thead><tr><th>Metric</th><th class="n">Estimate</th><th class="n">Band</th><th class="n">Realised</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 function segments(r: DriftReport): string {
