@@ -32,6 +32,8 @@ export const referenceSpecSchema = z.discriminatedUnion('type', [
   // The reference is the current window moved back by `offset` (e.g. 7d: the same hours of last week).
   z.object({ type: z.literal('rolling'), offset: durationMs }).strict(),
   z.object({ type: z.literal('upload') }).strict(),
+  // Another model_version: over the current window (canary, shadow) unless from/to give a stored window of it.
+  z.object({ type: z.literal('version'), version: z.string().min(1).max(128), from: timestampMs.optional(), to: timestampMs.optional() }).strict(),
 ]);
 export type ReferenceSpec = z.infer<typeof referenceSpecSchema>;
 
@@ -142,7 +144,10 @@ export const driftConfigSchema = z
     c.models.forEach((m, i) => {
       if (seen.has(m.model)) ctx.addIssue({ code: 'custom', path: ['models', i, 'model'], message: `duplicate model ${m.model}` });
       seen.add(m.model);
-      const reversed = m.reference?.type === 'window' ? windowError(m.reference.from, m.reference.to) : null;
+      if (m.reference?.type === 'version' && (m.reference.from === undefined) !== (m.reference.to === undefined)) {
+        ctx.addIssue({ code: 'custom', path: ['models', i, 'reference'], message: 'a version reference takes both from and to, or neither' });
+      }
+      const reversed = m.reference?.type === 'window' || (m.reference?.type === 'version' && m.reference.from !== undefined) ? windowError(m.reference.from!, m.reference.to!) : null;
       if (reversed) ctx.addIssue({ code: 'custom', path: ['models', i, 'reference'], message: reversed });
     });
   });

@@ -12,7 +12,7 @@ import { writeDriftHtml } from '../html/collect.js';
 import { check, CHECK_HELP } from './check.js';
 import { createProgress } from './progress.js';
 
-export const DRIFT_HELP = `mlobs drift report --model M --from T1 [--to T2] [--reference upload|rolling:7d|T3/T4 | --reference-from T3 --reference-to T4]
+export const DRIFT_HELP = `mlobs drift report --model M --from T1 [--to T2] [--version V4] [--reference upload|rolling:7d|T3/T4 | --reference-from T3 --reference-to T4 | --reference-version V3]
                    [--methods auto,ks,wasserstein,psi,js,chi2] [--segment NAME [--segment-value V]] [--format table|json|html --out FILE] [--url URL]
     drift of every feature (html: one self-contained page with charts, drift over time and quality), the prediction, the score and the label between the window and a reference
 mlobs drift reference --model M --file rows.ndjson|rows.json [--chunk-mb 4] [--quiet]
@@ -21,7 +21,7 @@ mlobs drift reference --model M (--from T1 [--to T2] | --rolling 7d | --upload)
     declare the model's reference: a stored window, the same window shifted back, or the upload
 mlobs drift reference --model M
     show the model's reference
-mlobs drift quality --model M --from T1 [--to T2] [--segment NAME] [--format table|json] [--url URL]
+mlobs drift quality --model M --from T1 [--to T2] [--version V] [--segment NAME] [--format table|json] [--url URL]
     accuracy, precision, recall, F1, ROC AUC or MAE, RMSE, MAPE once labels arrived
 ${CHECK_HELP}
 T: ${TIME_SYNTAX.replace(/^use /, '')}; --to defaults to now.`;
@@ -56,7 +56,7 @@ async function report(argv: string[]): Promise<void> {
     model: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, reference: { type: 'string' },
     'reference-from': { type: 'string' }, 'reference-to': { type: 'string' }, methods: { type: 'string' },
     segment: { type: 'string' }, 'segment-value': { type: 'string' }, format: { type: 'string' }, url: { type: 'string' },
-    out: { type: 'string' },
+    out: { type: 'string' }, version: { type: 'string' }, 'reference-version': { type: 'string' },
   });
   need(values, 'model', 'from');
   const fmt = format(values.format, true);
@@ -73,6 +73,8 @@ async function report(argv: string[]): Promise<void> {
   checkTime('--reference-to', values['reference-to']);
   if (values['reference-from']) q.set('reference_from', values['reference-from']);
   if (values['reference-to']) q.set('reference_to', values['reference-to']);
+  if (values.version) q.set('version', values.version);
+  if (values['reference-version']) q.set('reference_version', values['reference-version']);
   if (values.methods) q.set('methods', values.methods);
   if (values.segment) q.set('segment', values.segment);
   if (values['segment-value']) q.set('segment_value', values['segment-value']);
@@ -86,11 +88,12 @@ async function report(argv: string[]): Promise<void> {
 }
 
 async function quality(argv: string[]): Promise<void> {
-  const { values } = parseFlags(argv, { model: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, segment: { type: 'string' }, format: { type: 'string' }, url: { type: 'string' } });
+  const { values } = parseFlags(argv, { model: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, segment: { type: 'string' }, format: { type: 'string' }, url: { type: 'string' }, version: { type: 'string' } });
   need(values, 'model', 'from');
   const fmt = format(values.format);
   const q = windowQuery(values);
   if (values.segment) q.set('segment', values.segment);
+  if (values.version) q.set('version', values.version);
   const body = await new StackClient(stackUrl(values.url)).call(`/v1/drift/quality?${q}`);
   console.log(fmt === 'json' ? JSON.stringify(body, null, 2) : qualityTable(body));
 }

@@ -34,7 +34,7 @@ export interface EstimatedQuality {
 const empty = (notes: string[], referenceRows = 0): EstimatedQuality => ({ method: 'cbpe', calibration: null, reference_rows: referenceRows, rows: 0, level: 0.95, estimate: null, lower: null, upper: null, notes });
 
 /** The CBPE estimate for [fromMs, toMs); a note instead when it cannot be made. */
-export async function estimatedQuality(store: Store, cfg: DriftModelConfig | undefined, q: { model: string; fromMs: number; toMs: number }): Promise<EstimatedQuality> {
+export async function estimatedQuality(store: Store, cfg: DriftModelConfig | undefined, q: { model: string; fromMs: number; toMs: number; version?: string }): Promise<EstimatedQuality> {
   const positive = cfg?.positiveClass;
   if (positive === undefined || cfg?.task === 'regression') return empty(['CBPE estimates binary classifiers: set drift.models[].positiveClass']);
   let ref;
@@ -58,9 +58,9 @@ export async function estimatedQuality(store: Store, cfg: DriftModelConfig | und
   const rows = await store.query<{ s: number; p: number }>(
     `SELECT score AS s, toUInt8(coalesce(prediction_cat, toString(prediction_num)) = {pos:String}) AS p FROM ${store.database}.predictions FINAL
      WHERE model = {m:String} AND ts >= fromUnixTimestamp64Milli({f:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({t:Int64}, 'UTC')
-       AND score IS NOT NULL AND isFinite(score)
+       AND score IS NOT NULL AND isFinite(score)${q.version !== undefined ? ' AND model_version = {mv:String}' : ''}
      ORDER BY cityHash64(prediction_id) LIMIT {lim:UInt32}`,
-    { m: q.model, f: q.fromMs, t: q.toMs, pos: positive, lim: MAX_ROWS },
+    { m: q.model, f: q.fromMs, t: q.toMs, pos: positive, lim: MAX_ROWS, mv: q.version ?? '' },
   );
   if (rows.length === 0) return { ...empty(['no predictions with a score in this window'], refRows.length), calibration: cal.method };
   const e = estimatePerformance(cal, rows.map((r) => Number(r.s)), rows.map((r) => Number(r.p)));

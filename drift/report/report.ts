@@ -23,6 +23,8 @@ export interface ReportRequest {
   methods?: MethodRequest[];
   /** A segment label: adds one report per value (the most frequent ones, up to maxSegments). */
   segmentBy?: string;
+  /** Restricts the current side to one model_version (the reference may be another: `{type: 'version'}`). */
+  version?: string;
   /** Restricts the whole report to one segment value. */
   segment?: { name: string; value: string };
 }
@@ -83,7 +85,7 @@ export async function driftReport(deps: ReportDeps, req: ReportRequest): Promise
   const modelCfg = config.models.find((m) => m.model === req.model);
   const ref = await resolveReference(store, req.model, { fromMs: req.fromMs, toMs: req.toMs }, req.reference, modelCfg);
   const scope: SourceScope = { db: store.database, model: req.model, withLabels: await hasLabels(store, req.model), segment: req.segment };
-  const collected = await collect(store, bothSides(ref.side, { kind: 'window', fromMs: req.fromMs, toMs: req.toMs }, scope), config);
+  const collected = await collect(store, bothSides(ref.side, { kind: 'window', fromMs: req.fromMs, toMs: req.toMs, modelVersion: req.version }, scope), config);
   const requested = req.methods ?? modelCfg?.methods ?? config.methods;
   const learned = needsLearned(config, modelCfg) ? await learnedThresholds(store, ref.side, scope, collected, config) : undefined;
   const features = featureReports(collected, { cfg: config, model: modelCfg, requested, learned });
@@ -93,7 +95,7 @@ export async function driftReport(deps: ReportDeps, req: ReportRequest): Promise
   if (collected.referenceRows === 0) problems.push(`the reference holds no rows${where}`);
   const report: DriftReport = {
     model: req.model,
-    window: { from: iso(req.fromMs), to: iso(req.toMs), rows: collected.currentRows },
+    window: { from: iso(req.fromMs), to: iso(req.toMs), rows: collected.currentRows, ...(req.version !== undefined ? { version: req.version } : {}) },
     reference: { ...ref.description, rows: collected.referenceRows },
     segment: req.segment ?? null,
     methods: requested,

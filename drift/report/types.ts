@@ -82,7 +82,7 @@ export interface DatasetVerdict {
 }
 
 export interface ReferenceDescription {
-  type: 'window' | 'rolling' | 'upload';
+  type: 'window' | 'rolling' | 'upload' | 'version';
   from?: string;
   to?: string;
   offset_ms?: number;
@@ -92,7 +92,8 @@ export interface ReferenceDescription {
 
 export interface DriftReport {
   model: string;
-  window: { from: string; to: string; rows: number };
+  /** `version`: the current side holds only predictions of this model_version. */
+  window: { from: string; to: string; rows: number; version?: string };
   reference: ReferenceDescription;
   segment: { name: string; value: string } | null;
   methods: string[];
