@@ -8,6 +8,7 @@ import { oldestAcceptedMs } from '../core/retention.js';
 import { EVENT_KIND_NAMES, topicOf, type EventKind } from '../core/schemas/kinds.js';
 import type { Bus } from '../bus/bus.js';
 import { MemoryBus } from '../bus/memory-bus.js';
+import { ProducerTrust } from '../bus/trust.js';
 import { KafkaBus } from '../bus/kafka-bus.js';
 import { DeadLetterQueue } from '../bus/dead-letters.js';
 import { openStore } from '../storage/clickhouse.js';
@@ -77,11 +78,13 @@ export async function startStack(config: Config, deps: StackDeps): Promise<Stack
     const deadLetters = new DeadLetterQueue(bus, topicOf('dead_letter', config.kafka.topicPrefix), metrics);
 
     const oldest = (kind: EventKind) => oldestAcceptedMs(kind, config.storage.retentionDays, now());
+    // Only the Kafka bus needs it: the in-process bus hands the validated event over itself.
+    const trust = bus.kind === 'kafka' && config.kafka.trustedProducerKey ? new ProducerTrust(config.kafka.trustedProducerKey) : undefined;
     const sinks = EVENT_KIND_NAMES.map(
       (kind) =>
         new Sink(
           { kind, topic: topicOf(kind, config.kafka.topicPrefix), groupId: `${config.kafka.groupId}.${kind}`, ...config.sink },
-          { bus, store, deadLetters, metrics, logger, tracer, now, oldestAcceptedMs: () => oldest(kind) },
+          { bus, store, deadLetters, metrics, logger, tracer, now, oldestAcceptedMs: () => oldest(kind), trust },
         ),
     );
     for (const s of sinks) {
@@ -157,7 +160,7 @@ export async function startStack(config: Config, deps: StackDeps): Promise<Stack
       if (!health.up) problems.push(`bus ${health.detail ?? `${bus.kind} down`}`);
       return problems;
     };
-    const ingestDeps = { bus, deadLetters, metrics, logger, now, backpressure, oldestAcceptedMs: oldest, topicPrefix: config.kafka.topicPrefix, bodyLimits: bodyLimits(config.server) };
+    const ingestDeps = { bus, deadLetters, metrics, logger, now, backpressure, oldestAcceptedMs: oldest, topicPrefix: config.kafka.topicPrefix, bodyLimits: bodyLimits(config.server), trust };
     const ingest = ingestRoutes(ingestDeps);
     const otlp = otlpRoutes({ ...ingestDeps, otlp: config.otlp });
     const kserve = kserveRoutes({ ...ingestDeps, answerWithinMs: config.collectors.kserve.answerWithinMs });
