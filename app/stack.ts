@@ -50,6 +50,8 @@ export interface StackDeps {
   now?: () => number;
   /** Feature modules to run; defaults to all of them (app/modules.ts). */
   modules?: readonly StackModule<any, string>[];
+  /** Wraps the opened store (bench/discard-stack.ts measures the path with inserts discarded). */
+  wrapStore?: (store: Store) => Store;
 }
 
 /** The composition root: builds storage, bus, sinks, collectors, the feature modules and the HTTP edge from one validated config. */
@@ -60,8 +62,9 @@ export async function startStack(config: Config, deps: StackDeps): Promise<Stack
   const life = new Lifecycle(logger);
   try {
     if (!config.storage.url) life.add('data dir lock', lockDataDir(config.storage.dataDir));
-    const store = await openStore({ ...config.storage, database: config.storage.database });
-    life.add('storage', () => store.close());
+    const opened = await openStore({ ...config.storage, database: config.storage.database });
+    life.add('storage', () => opened.close());
+    const store = deps.wrapStore ? deps.wrapStore(opened) : opened;
     const applied = await migrate(store, config.storage.retentionDays, [...MIGRATIONS, ...modules.flatMap((m) => m.migrations ?? [])]);
     if (applied.length) logger.info('applied migrations', { ids: applied });
 
