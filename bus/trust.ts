@@ -22,7 +22,9 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  *   mlobs processes only (config or env), and the sink's row building and the engine's types still
  *   bound what such an event can do (a malformed one fails its insert and becomes a dead letter);
  * - rotating the key: messages signed with the old key are simply validated, so a rolling restart
- *   with a new key loses nothing.
+ *   with a new key loses nothing;
+ * - measured on 20-feature predictions (bench/trust-cost.ts): stringify + sign + verify cost about
+ *   9 µs per event, the validation saved about 2.5 µs, so it is optional and off by default.
  */
 export const TRUST_HEADER = 'mlobs-trust';
 
