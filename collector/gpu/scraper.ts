@@ -57,6 +57,8 @@ export interface ScraperDeps {
   tracer?: Tracer;
   /** Targets that come and go (Kubernetes discovery); the scraper follows them from one tick to the next. */
   discovered?: TargetSource;
+  /** Whether this process scrapes a target now (scrape sharding); asked on every tick. Default: all. */
+  owns?: (url: string) => boolean;
 }
 
 /** Scrapes DCGM exporter endpoints on an interval; a failing target is counted and logged, never fatal. */
@@ -80,7 +82,8 @@ export class DcgmScraper {
     const byUrl = new Map<string, ScrapeTarget>();
     for (const url of this.opts.targets) byUrl.set(url, { url });
     for (const t of this.deps.discovered?.targets() ?? []) if (!byUrl.has(t.url)) byUrl.set(t.url, t);
-    return [...byUrl.values()];
+    const owns = this.deps.owns;
+    return owns ? [...byUrl.values()].filter((t) => owns(t.url)) : [...byUrl.values()];
   }
 
   start(): void {
