@@ -173,11 +173,13 @@ export class KafkaLease implements Lease {
 
   private async acquire(): Promise<void> {
     this.acquiring = true;
-    // Connecting a transactional producer initialises its id: the broker bumps the epoch (fencing
-    // every earlier producer of this id) and aborts a transaction an earlier holder left open.
+    // Initialising the transactional id makes the broker bump its epoch (fencing every earlier
+    // producer of this id) and abort a transaction an earlier holder left open. kafkajs does that on
+    // the first transaction(), not on connect(): an empty transaction, aborted, is the fence.
     const producer = this.deps.kafka.producer({ transactionalId: this.topic, maxInFlightRequests: 1, idempotent: true, transactionTimeout: this.opts.sessionTimeoutMs, retry: KAFKA_RETRY });
     try {
       await producer.connect();
+      await (await producer.transaction()).abort();
       if (!this.candidate()) throw new Error('lease deadline passed while fencing');
       this.producer = producer;
       this.held = true;
