@@ -143,6 +143,7 @@ export async function startStack(config: Config, deps: StackDeps): Promise<Stack
       if (scrapes) membership = await bus.membership(`${config.kafka.topicPrefix}scrape`, leaseOpts);
       const scraper = new DcgmScraper({ ...config.collectors.dcgm, topicPrefix: config.kafka.topicPrefix }, { bus, deadLetters, metrics, logger, now, tracer, discovered: discovery, owns: membership && shardFilter(membership) });
       scraper.start();
+      membership?.onChange(() => scraper.reshard());
       life.add('dcgm scraper', () => scraper.stop());
     }
 

@@ -102,6 +102,8 @@ export interface Membership {
   self(): string | null;
   /** The member ids of the group's current generation, sorted; empty until joined. */
   members(): readonly string[];
+  /** Called after the member list changed (a member joined or left). */
+  onChange(fn: () => void): void;
   stop(): Promise<void>;
 }
 

@@ -84,9 +84,18 @@ export class KafkaBus implements Bus {
       if (missing.length) {
         const configEntries = o.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [];
         // Several processes may create the same topic at once: the loser's "already exists" is fine.
-        await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: o.partitions, configEntries })) }).catch((e) => {
-          if (!/already exists/i.test(String((e as Error).message))) throw e;
-        });
+        // Its metadata may also lag right after creation ("does not host this topic-partition"): any
+        // error here is judged by the wait below, which fails with it if the topics never get leaders.
+        let failure: unknown = null;
+        await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: o.partitions, configEntries })) }).catch((e) => (failure = e));
+        // The loser of such a race (or a process started right after it) may ask before the topic's
+        // leader is known: wait, bounded, until every partition has one.
+        for (let attempt = 0; ; attempt++) {
+          const md = await admin.fetchTopicMetadata({ topics: missing }).catch(() => null);
+          if (md?.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) break;
+          if (attempt >= 50) throw new MlobsError(`Kafka topics ${missing.join(', ')} have no leader after 10 s${failure ? ` (creating them: ${(failure as Error).message})` : ''}`, { reason: 'kafka_unavailable', retryable: true, cause: failure });
+          await new Promise((r) => setTimeout(r, 200));
+        }
       }
       for (const t of topics) this.known.add(t);
     } finally {

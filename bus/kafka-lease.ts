@@ -3,7 +3,7 @@ import { AssignerProtocol, type Consumer, type Kafka, type PartitionAssigner, ty
 import type { Logger } from '../core/log.js';
 import { MlobsError, errorMessage } from '../core/errors.js';
 import type { FencedRecord, Lease, LeaseOptions } from './bus.js';
-import { KAFKA_RETRY } from './kafka-publisher.js';
+import { KAFKA_RETRY, retrying } from './kafka-publisher.js';
 
 export interface KafkaLeaseDeps {
   kafka: Kafka;
@@ -110,7 +110,7 @@ export class KafkaLease implements Lease {
       this.review(`coordination consumer crashed: ${errorMessage(payload.error)}`);
       if (!payload.restart && !this.stopped) setTimeout(() => void this.restartConsumer(), 1000);
     });
-    await this.runConsumer();
+    await retrying(() => this.runConsumer(), () => this.consumer!.disconnect());
     // Between events, the deadline still passes: check it often (isHeld() checks it on every call too).
     this.timer = setInterval(() => this.review('no heartbeat within the lease deadline'), Math.max(50, Math.min(250, this.opts.heartbeatIntervalMs / 2)));
   }

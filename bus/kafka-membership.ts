@@ -2,7 +2,7 @@ import type { Consumer, Kafka } from 'kafkajs';
 import type { Logger } from '../core/log.js';
 import { errorMessage } from '../core/errors.js';
 import type { LeaseOptions, Membership } from './bus.js';
-import { KAFKA_RETRY } from './kafka-publisher.js';
+import { KAFKA_RETRY, retrying } from './kafka-publisher.js';
 
 export interface KafkaMembershipDeps {
   kafka: Kafka;
@@ -22,6 +22,7 @@ export class KafkaMembership implements Membership {
   private list: string[] = [];
   private joins = 0;
   private stopped = false;
+  private readonly changed: (() => void)[] = [];
   private readonly topic: string;
 
   constructor(
@@ -50,7 +51,7 @@ export class KafkaMembership implements Membership {
     c.on(c.events.CRASH, ({ payload }) => {
       if (!payload.restart && !this.stopped) setTimeout(() => void this.run().catch((e) => this.deps.logger.warn('membership consumer cannot restart', { group: this.name, error: errorMessage(e) })), 1000);
     });
-    await this.run();
+    await retrying(() => this.run(), () => this.consumer!.disconnect());
   }
 
   private async run(): Promise<void> {
@@ -69,7 +70,9 @@ export class KafkaMembership implements Membership {
           if (join !== this.joins) return;
           const next = g.members.map((m) => m.memberId).sort();
           if (next.join() !== this.list.join()) this.deps.logger.info('group members', { group: this.name, members: next.length, self: this.memberId });
+          const differs = next.join() !== this.list.join();
           this.list = next;
+          if (differs) for (const fn of this.changed) fn();
           return;
         }
       } catch (e) {
@@ -85,6 +88,10 @@ export class KafkaMembership implements Membership {
 
   members(): readonly string[] {
     return this.list;
+  }
+
+  onChange(fn: () => void): void {
+    this.changed.push(fn);
   }
 
   async stop(): Promise<void> {

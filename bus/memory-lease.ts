@@ -49,5 +49,6 @@ export class LocalMembership implements Membership {
   members(): readonly string[] {
     return ['local'];
   }
+  onChange(): void {}
   async stop(): Promise<void> {}
 }

@@ -60,6 +60,6 @@ export async function up(argv: string[]): Promise<void> {
     await telemetry.shutdown();
     throw e;
   }
-  console.log(`mlobs listening on ${stack.url} (storage: ${stack.store.mode}, bus: ${stack.bus.kind})`);
+  console.log(`mlobs listening on ${stack.url} (storage: ${(stack.store as typeof stack.store | undefined)?.mode ?? 'none'}, bus: ${stack.bus.kind}, roles: ${stack.roles.join(',')})`);
   stopOnSignals(stack, logger, undefined, () => telemetry.shutdown());
 }

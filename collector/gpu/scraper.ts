@@ -86,11 +86,30 @@ export class DcgmScraper {
     return owns ? [...byUrl.values()].filter((t) => owns(t.url)) : [...byUrl.values()];
   }
 
+  /** The targets the last tick scraped (or reshard() added). */
+  private owned = new Set<string>();
+
+  /**
+   * After the scrape group changed: scrapes at once the targets this process owns now but did not at
+   * its last tick, so a target whose scraper died waits for the group to notice, not for another
+   * interval as well. Targets it no longer owns are simply skipped from its next tick on.
+   */
+  reshard(): void {
+    if (!this.timer) return;
+    for (const t of this.targets()) {
+      if (this.owned.has(t.url)) continue;
+      this.owned.add(t.url);
+      const p = this.scrapeOnce(t).finally(() => this.inFlight.delete(p));
+      this.inFlight.add(p);
+    }
+  }
+
   start(): void {
     if (this.timer || (this.opts.targets.length === 0 && !this.deps.discovered)) return;
     let previous = new Set<string>();
     const tick = () => {
       const targets = this.targets();
+      this.owned = new Set(targets.map((t) => t.url));
       // A pod that went away must not be reported down (or up) forever by its last gauge values.
       const now = new Set(targets.map((t) => t.url));
       for (const gone of previous) if (!now.has(gone)) for (const g of [this.deps.metrics.scrapeUp, this.deps.metrics.scrapeSamples]) g.remove({ target: gone });

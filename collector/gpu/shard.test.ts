@@ -27,7 +27,7 @@ describe('rendezvous hashing of scrape targets', () => {
   });
 
   it('lets a process scrape nothing until it is in the member list it read', () => {
-    const m = { self: () => 'x' as string | null, members: () => ['a', 'b'] as readonly string[], stop: async () => {} };
+    const m = { self: () => 'x' as string | null, members: () => ['a', 'b'] as readonly string[], onChange: () => {}, stop: async () => {} };
     expect(targets.filter(shardFilter(m))).toEqual([]);
     m.members = () => ['x'];
     expect(targets.filter(shardFilter(m))).toHaveLength(targets.length);
