@@ -14,7 +14,7 @@ import { configInputs, checkConfigInput } from './config-inputs.js';
 import { eventually } from '../helpers/eventually.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261126);
-/** Inputs per (category, endpoint): 6 categories x 14 rows x 180 + 3 x 180 mixed batches = 15,660 requests. */
+/** Inputs per (category, endpoint): 6 categories x 15 rows x 180 + 3 x 180 mixed batches = 16,740 requests. */
 const PER_ENDPOINT = 180;
 const MIXED_PER_KIND = 180;
 const CONFIG_INPUTS = 1500;
