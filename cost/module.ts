@@ -3,7 +3,7 @@ import { cost } from './cli.js';
 import { costConfigSchema } from './config.js';
 import { costRouter } from './router.js';
 import { CostService } from './service.js';
-import { COST_MIGRATIONS } from './sql.js';
+import { COST_MIGRATIONS } from './migrations.js';
 
 /** GPU cost: utilisation tables and views (migrations 100-199), prices synced at start, GET /v1/cost. */
 export const costModule = defineModule({
