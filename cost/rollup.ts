@@ -165,7 +165,8 @@ export const hybridUsageView = (db: string) =>
     with: `${HOUR_BASE} AS hour_base,
   ${sealedSql(db)} AS sealed,
   arrayFilter(x -> x > 0, sealed) AS sealed_hours,
-  ${RAW_HOURS} AS raw_hours`,
+  -- A scalar subquery of its own, so that it is a constant when the min-max index of cost_gpu_util is consulted.
+  (SELECT ${RAW_HOURS} FROM (SELECT ${HOUR_BASE} AS hour_base, ${sealedSql(db)} AS sealed)) AS raw_hours`,
     source: `
     SELECT gpu_key, alloc_key, seg, sum(observed_ms) AS observed_ms, sum(busy_ms) AS busy_ms, sum(low_ms) AS low_ms
     FROM (${hybridSource(db)}
