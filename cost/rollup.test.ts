@@ -149,7 +149,7 @@ describe('hourly cost rollups', () => {
     expect(plan.match(/ReadFromMergeTree \(mlobs\.cost_gpu_hourly\)/g)).toHaveLength(2);
     // Window: hours 6, 7 and 9 are sealed (5 and 10 are partial, 8 has a price change inside), so samples
     // of hours 5, 7, 8, 9 and 10 are read (those of 7 and 9 for their last minute, which reaches into 8 and 10).
-    // Previous period: hours 1-4 sealed, samples of hours 0, 4 and 5 read.
+    // Previous period: hours 1-4 sealed, samples of hours 0, 4 and 5 read (those of 4 for its last minute).
     expect([...plan.matchAll(/Min-Max[^]*?Condition: and\(\(toStartOfHour\(ts\) in (\d+)-element set\)/g)].map((m) => Number(m[1]))).toEqual([5, 3]);
   });
 

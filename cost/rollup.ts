@@ -85,6 +85,8 @@ const HOUR_BASE = `intDiv({from_ms:Int64}, ${H}) * ${H}`;
 const hourMs = (dt: string) => `toInt64(toUnixTimestamp(${dt})) * 1000`;
 const hourOf = (ms: string) => `intDiv(${ms}, ${H}) * ${H}`;
 const isSealed = (ms: string) => `(${ms} >= hour_base AND sealed[intDiv(${ms} - hour_base, ${H}) + 1] > 0)`;
+/** Whether the time from hour `ms` on needs no samples from before it: the hour is sealed, or the window ends by then. */
+const coveredAfter = (ms: string) => `(${ms} >= {to_ms:Int64} OR ${isSealed(ms)})`;
 
 // An hour's rollup stands when it lies wholly in the window with one price throughout, the cap is at
 // most an hour, and its seal's label equals the samples now stored in it and the hour before.
@@ -112,9 +114,9 @@ const sealedSql = (db: string) => `(
 )`;
 
 // The hours whose samples the raw part reads: every hour from the one the cap reaches back into
-// that is not sealed or is followed by one that is not (its last samples reach into the next hour).
+// that is not sealed, or is followed inside the window by one that is not (its last samples reach into it).
 const RAW_HOURS = `arrayMap(g -> toDateTime(intDiv(g, 1000), 'UTC'),
-    arrayFilter(g -> NOT (${isSealed('g')} AND ${isSealed(`g + ${H}`)}),
+    arrayFilter(g -> NOT (${isSealed('g')} AND ${coveredAfter(`g + ${H}`)}),
       arrayMap(i -> ${hourOf(`{from_ms:Int64} - {max_interval_ms:Int64}`)} + i * ${H},
         range(toUInt64(intDiv({to_ms:Int64} - 1 - ${hourOf(`{from_ms:Int64} - {max_interval_ms:Int64}`)}, ${H}) + 1)))))`;
 
@@ -151,7 +153,7 @@ const hybridSource = (db: string) => `
         )
         -- A sample whose interval stays in sealed hours is not needed; dropping it leaves the next kept
         -- sample too late only for samples whose pieces in later hours are sealed anyway.
-        WHERE NOT (${isSealed(hourOf('t'))} AND (t + {max_interval_ms:Int64} <= ${hourOf('t')} + ${H} OR ${isSealed(`${hourOf('t')} + ${H}`)}))
+        WHERE NOT (${isSealed(hourOf('t'))} AND (t + {max_interval_ms:Int64} <= ${hourOf('t')} + ${H} OR ${coveredAfter(`${hourOf('t')} + ${H}`)}))
       )
       WHERE end_ms > start_ms
     )
