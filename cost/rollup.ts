@@ -78,29 +78,26 @@ ARRAY JOIN if(nth = 1, [0, 1], [0]) AS seal
 WHERE seal = 1 OR observed_ms > 0
 ORDER BY seal, h`;
 
-// Hours as ms; `hour_base` is the first hour the window touches, `sealed[i]` the label of the seal that
-// stands for hour hour_base + (i - 1) h, or 0 where none does.
+// Hours as ms. `sealed_pairs` holds (hour, label) of every hour whose rollup stands for this window and
+// rules, `sealed_hours` the same hours: constants of the statement, looked up with IN (a hash set; an
+// array indexed per row would be copied per row).
 const H = HOUR_MS;
-const HOUR_BASE = `intDiv({from_ms:Int64}, ${H}) * ${H}`;
 const hourMs = (dt: string) => `toInt64(toUnixTimestamp(${dt})) * 1000`;
 const hourOf = (ms: string) => `intDiv(${ms}, ${H}) * ${H}`;
-const isSealed = (ms: string) => `(${ms} >= hour_base AND sealed[intDiv(${ms} - hour_base, ${H}) + 1] > 0)`;
-/** Whether the time from hour `ms` on needs no samples from before it: the hour is sealed, or the window ends by then. */
-const coveredAfter = (ms: string) => `(${ms} >= {to_ms:Int64} OR ${isSealed(ms)})`;
+/** Whether the time from hour `ms` on needs no samples from before it: the window ends by then, or the hour is sealed. */
+const coveredAfter = (ms: string, sealed: string) => `(${ms} >= {to_ms:Int64} OR ${sealed})`;
 
 // An hour's rollup stands when it lies wholly in the window with one price throughout, the cap is at
 // most an hour, and its seal's label equals the samples now stored in it and the hour before.
-const sealedSql = (db: string) => `(
-  SELECT arrayMap(i -> arrayFirst(p -> p.1 = ${HOUR_BASE} + i * ${H}, pairs).2, range(toUInt64(intDiv({to_ms:Int64} - ${HOUR_BASE}, ${H}) + 1)))
-  FROM (
-    SELECT groupArray((${hourMs('hour')}, samples)) AS pairs
+export const standingSql = (db: string) => `
+    SELECT ${hourMs('hour')} AS h, samples
     FROM (
       SELECT DISTINCT hour, samples FROM ${db}.cost_gpu_hourly
       WHERE max_interval_ms = {max_interval_ms:Int64} AND idle_threshold = {idle_threshold:Float64} AND gpu_key = 0
         AND {max_interval_ms:Int64} <= ${H}
         AND hour >= fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC') AND hour <= fromUnixTimestamp64Milli({to_ms:Int64} - ${H}, 'UTC')
     )
-    WHERE NOT arrayExists(c -> c > ${hourMs('hour')} AND c < ${hourMs('hour')} + ${H}, ${cutsSql(db)})
+    WHERE NOT arrayExists(c -> c > h AND c < h + ${H}, ${cutsSql(db)})
       AND (hour, samples) IN (
         SELECT hour, sum(samples) FROM (
           SELECT hour, samples FROM ${db}.cost_gpu_util_hours
@@ -109,16 +106,18 @@ const sealedSql = (db: string) => `(
           SELECT hour + 3600 AS hour, samples FROM ${db}.cost_gpu_util_hours
           WHERE hour >= fromUnixTimestamp64Milli({from_ms:Int64} - 2 * ${H}, 'UTC') AND hour < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')
         )
-        GROUP BY hour)
-  )
-)`;
+        GROUP BY hour)`;
 
 // The hours whose samples the raw part reads: every hour from the one the cap reaches back into
 // that is not sealed, or is followed inside the window by one that is not (its last samples reach into it).
-const RAW_HOURS = `arrayMap(g -> toDateTime(intDiv(g, 1000), 'UTC'),
-    arrayFilter(g -> NOT (${isSealed('g')} AND ${coveredAfter(`g + ${H}`)}),
+// A scalar subquery of its own, so that it is a constant when the min-max index of cost_gpu_util is consulted.
+export const rawHoursSql = (db: string) => `(
+  SELECT arrayMap(g -> toDateTime(intDiv(g, 1000), 'UTC'),
+    arrayFilter(g -> NOT (has(hs, g) AND ${coveredAfter(`g + ${H}`, `has(hs, g + ${H})`)}),
       arrayMap(i -> ${hourOf(`{from_ms:Int64} - {max_interval_ms:Int64}`)} + i * ${H},
-        range(toUInt64(intDiv({to_ms:Int64} - 1 - ${hourOf(`{from_ms:Int64} - {max_interval_ms:Int64}`)}, ${H}) + 1)))))`;
+        range(toUInt64(intDiv({to_ms:Int64} - 1 - ${hourOf(`{from_ms:Int64} - {max_interval_ms:Int64}`)}, ${H}) + 1)))))
+  FROM (SELECT groupArray(h) AS hs FROM (${standingSql(db)}))
+)`;
 
 /**
  * Per price segment, GPU unit and allocation: observed, busy and low-utilisation ms from the sealed
@@ -131,15 +130,16 @@ const hybridSource = (db: string) => `
     FROM ${db}.cost_gpu_hourly FINAL
     WHERE max_interval_ms = {max_interval_ms:Int64} AND idle_threshold = {idle_threshold:Float64} AND gpu_key != 0
       AND hour >= fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC') AND hour < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')
-      AND sealed[intDiv(${hourMs('hour')} - hour_base, ${H}) + 1] = samples
+      AND (${hourMs('hour')}, samples) IN sealed_pairs
     UNION ALL
     SELECT gpu_key, alloc_key, toUInt64(seg) AS seg, sum(piece_ms) AS observed_ms, sum(piece_ms * util) AS busy_ms, sumIf(piece_ms, util < {idle_threshold:Float64}) AS low_ms
     FROM (
       SELECT gpu_key, alloc_key, util,
         arrayJoin(if(length(cuts) = 2, [1], arrayFilter(j -> cuts[j] < end_ms AND cuts[j + 1] > start_ms, range(1, length(cuts))))) AS seg,
         greatest(start_ms, cuts[seg]) AS a, least(end_ms, cuts[seg + 1]) AS b,
+        ${hourOf('a')} AS h1, h1 + ${H} AS h2,
         -- With an hour sealed the cap is at most an hour, so a piece spans at most two hours.
-        arrayJoin(if(empty(sealed_hours), [toInt64(0)], arrayFilter(x -> x < b AND NOT ${isSealed('x')}, [${hourOf('a')}, ${hourOf('a')} + ${H}]))) AS h,
+        arrayJoin(if(empty(sealed_hours), [toInt64(0)], arrayFilter((x, sealed) -> x < b AND NOT sealed, [h1, h2], [h1 IN sealed_hours, h2 IN sealed_hours]))) AS h,
         if(empty(sealed_hours), b - a, least(b, h + ${H}) - greatest(a, h)) AS piece_ms
       FROM (
         SELECT gpu_key, alloc_key, util, greatest(t, {from_ms:Int64}) AS start_ms,
@@ -153,7 +153,8 @@ const hybridSource = (db: string) => `
         )
         -- A sample whose interval stays in sealed hours is not needed; dropping it leaves the next kept
         -- sample too late only for samples whose pieces in later hours are sealed anyway.
-        WHERE NOT (${isSealed(hourOf('t'))} AND (t + {max_interval_ms:Int64} <= ${hourOf('t')} + ${H} OR ${coveredAfter(`${hourOf('t')} + ${H}`)}))
+        WHERE NOT (${hourOf('t')} IN sealed_hours
+          AND (t + {max_interval_ms:Int64} <= ${hourOf('t')} + ${H} OR ${coveredAfter(`${hourOf('t')} + ${H}`, `${hourOf('t')} + ${H} IN sealed_hours`)}))
       )
       WHERE end_ms > start_ms
     )
@@ -164,11 +165,9 @@ const hybridSource = (db: string) => `
 export const hybridUsageView = (db: string) =>
   usageView(db, true, {
     name: 'cost_gpu_usage',
-    with: `${HOUR_BASE} AS hour_base,
-  ${sealedSql(db)} AS sealed,
-  arrayFilter(x -> x > 0, sealed) AS sealed_hours,
-  -- A scalar subquery of its own, so that it is a constant when the min-max index of cost_gpu_util is consulted.
-  (SELECT ${RAW_HOURS} FROM (SELECT ${HOUR_BASE} AS hour_base, ${sealedSql(db)} AS sealed)) AS raw_hours`,
+    with: `(SELECT groupArray((h, samples)) FROM (${standingSql(db)})) AS sealed_pairs,
+  tupleElement(sealed_pairs, 1) AS sealed_hours,
+  ${rawHoursSql(db)} AS raw_hours`,
     source: `
     SELECT gpu_key, alloc_key, seg, sum(observed_ms) AS observed_ms, sum(busy_ms) AS busy_ms, sum(low_ms) AS low_ms
     FROM (${hybridSource(db)}
