@@ -29,7 +29,19 @@ export function datasourcesYaml(o: ProvisioningOptions = COMPOSE_DEFAULTS): stri
         uid: DATASOURCES.clickhouse.uid,
         type: DATASOURCES.clickhouse.type,
         isDefault: true,
-        jsonData: { host: ch.host, port: ch.port, protocol: ch.protocol, ...(ch.path ? { path: ch.path } : {}), username: ch.username, defaultDatabase: ch.database, secure: false },
+        jsonData: {
+          host: ch.host,
+          port: ch.port,
+          protocol: ch.protocol,
+          ...(ch.path ? { path: ch.path } : {}),
+          username: ch.username,
+          defaultDatabase: ch.database,
+          secure: false,
+          // OTLP data is stored in the OpenTelemetry Collector ClickHouse exporter's tables, so the
+          // plugin's OpenTelemetry mode reads them with no column mapping (Explore → Traces / Logs).
+          traces: { defaultDatabase: ch.database, defaultTable: 'otel_traces', otelEnabled: true, otelVersion: 'latest', durationUnit: 'nanoseconds' },
+          logs: { defaultDatabase: ch.database, defaultTable: 'otel_logs', otelEnabled: true, otelVersion: 'latest' },
+        },
         secureJsonData: { password: ch.password },
       },
       { name: DATASOURCES.prometheus.name, uid: DATASOURCES.prometheus.uid, type: DATASOURCES.prometheus.type, access: 'proxy', url: o.prometheusUrl, jsonData: { timeInterval: '15s' } },
@@ -45,7 +57,10 @@ export function dashboardProviderYaml(): string {
   });
 }
 
+/** The compose file's services, one per role (deploy/docker-compose.yml); each serves its own /metrics. */
+export const COMPOSE_METRICS_TARGETS = ['mlobs-ingest:8080', 'mlobs-scrape:8080', 'mlobs-sink:8080', 'mlobs-detect:8080'];
+
 /** A Prometheus scrape config for the stack's own /metrics (what the "mlobs itself" dashboard reads). */
-export function prometheusYaml(target = 'mlobs:8080'): string {
-  return HEADER + stringify({ global: { scrape_interval: '15s' }, scrape_configs: [{ job_name: 'mlobs', metrics_path: '/metrics', static_configs: [{ targets: [target] }] }] });
+export function prometheusYaml(targets: string[] = COMPOSE_METRICS_TARGETS): string {
+  return HEADER + stringify({ global: { scrape_interval: '15s' }, scrape_configs: [{ job_name: 'mlobs', metrics_path: '/metrics', static_configs: [{ targets }] }] });
 }
