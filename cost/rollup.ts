@@ -125,7 +125,7 @@ export const rawHoursSql = (db: string) => `(
  * cut by a price change, hours not sealed yet or changed since). The raw part reads only the hours
  * its pieces need (`raw_hours` prunes parts by their min-max ts), and keeps only pieces in unsealed hours.
  */
-const hybridSource = (db: string) => `
+export const hybridSource = (db: string) => `
     SELECT gpu_key, alloc_key, toUInt64(arrayFirstIndex(c -> c > ${hourMs('hour')}, cuts) - 1) AS seg, observed_ms, busy_ms, low_ms
     FROM ${db}.cost_gpu_hourly FINAL
     WHERE max_interval_ms = {max_interval_ms:Int64} AND idle_threshold = {idle_threshold:Float64} AND gpu_key != 0
@@ -147,8 +147,10 @@ const hybridSource = (db: string) => `
                 t + {max_interval_ms:Int64}, {to_ms:Int64}) AS end_ms
         FROM (
           SELECT gpu_key, alloc_key, toUnixTimestamp64Milli(ts) AS t, ${UTIL_SQL} AS util
+          -- PREWHERE: filtered before FINAL folds rows (right, as ts is part of the key), so that only the
+          -- needed hours of a day's parts are merged, not the whole day.
           FROM ${db}.cost_gpu_util FINAL
-          WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64} - {max_interval_ms:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')
+          PREWHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64} - {max_interval_ms:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')
             AND toStartOfHour(ts) IN raw_hours
         )
         -- A sample whose interval stays in sealed hours is not needed; dropping it leaves the next kept
