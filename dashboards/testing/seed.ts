@@ -49,6 +49,8 @@ const MODULE_ROWS: { table: string; where: string }[] = [
   // The scheduler runs every 5 s, so a window evaluated after the seeding was stored comes soon.
   { table: 'drift_results', where: "feature = '@dataset' AND drifted IS NOT NULL AND n_current > 0" },
   { table: 'drift_results', where: "feature = '@quality' AND value IS NOT NULL" },
+  // CBPE: fraud-detector's reference (3 h back) has labels, so its estimate is stored per window.
+  { table: 'drift_results', where: "feature = '@estimated' AND value IS NOT NULL" },
 ];
 
 /**
