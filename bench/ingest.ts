@@ -13,6 +13,7 @@ import { validateConfig } from '../app/config.js';
 import { freePort, spawnMlobs, waitReady, REPO } from '../test/helpers/process.js';
 import { machineLine, writeSection } from './results.js';
 import { CASES, describe as describeClientCase, runCase, type ClientResult } from './kafka-clients.js';
+import { postAll } from './load.js';
 
 const N = Number(process.env.BENCH_EVENTS ?? 200_000);
 const BATCH = 1000;
@@ -93,20 +94,7 @@ async function throughStack(label: string, env: Record<string, string>, tree = R
     const cpu0 = process.cpuUsage();
     const stack0 = processCpuSecs(child.pid!);
     const t0 = performance.now();
-    let next = 0;
-    const worker = async () => {
-      while (next < bodies.length) {
-        const body = bodies[next++]!;
-        for (;;) {
-          const res = await fetch(`${url}/v1/predictions`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body });
-          await res.arrayBuffer();
-          if (res.status === 202) break;
-          if (res.status !== 503) throw new Error(`ingest answered ${res.status}`);
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    await postAll(`${url}/v1/predictions`, bodies, { headers: { 'content-type': 'application/x-ndjson' }, ok: 202, concurrency: CONCURRENCY });
     const accepted = performance.now();
     while ((await count()) < N) await new Promise((r) => setTimeout(r, 50));
     const secs = (performance.now() - t0) / 1000;

@@ -17,6 +17,7 @@ import { convertTraces } from '../collector/otlp/traces.js';
 import { genAiTraces } from '../demo/genai-traces.js';
 import { freePort, spawnMlobs, waitReady, REPO } from '../test/helpers/process.js';
 import { machineLine, median, writeSection } from './results.js';
+import { postAll } from './load.js';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 50_000); // two spans each
 const SPANS = REQUESTS * 2;
@@ -86,21 +87,7 @@ async function throughReceiver(profileDir?: string): Promise<{ spansPerS: number
     };
     let retries = 0;
     const t0 = performance.now();
-    let next = 0;
-    const worker = async () => {
-      while (next < bs.length) {
-        const body = bs[next++]!;
-        for (;;) {
-          const res = await fetch(`${url}/v1/traces`, { method: 'POST', headers: { 'content-type': PROTOBUF }, body: body as unknown as BodyInit });
-          await res.arrayBuffer();
-          if (res.status === 200) break;
-          if (res.status !== 503) throw new Error(`receiver answered ${res.status}`);
-          retries++;
-          await new Promise((r) => setTimeout(r, Number(res.headers.get('retry-after') ?? 1) * 100));
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    ({ retries } = await postAll(`${url}/v1/traces`, bs, { headers: { 'content-type': PROTOBUF }, ok: 200, concurrency: CONCURRENCY, backoffMs: (ra) => Number(ra ?? 1) * 100 }));
     const accepted = performance.now();
     for (;;) {
       const c = await count();

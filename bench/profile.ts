@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, spawnMlobs, waitReady } from '../test/helpers/process.js';
 import { eventLines } from './kafka-clients.js';
+import { postAll } from './load.js';
 
 const N = Number(process.env.BENCH_EVENTS ?? 100_000);
 const kafka = process.argv[2] === 'kafka';
@@ -21,20 +22,7 @@ await waitReady(`${url}/readyz`, child);
 const lines = eventLines(N, 'prof');
 const bodies: string[] = [];
 for (let i = 0; i < N; i += 1000) bodies.push(lines.slice(i, i + 1000).join('\n'));
-let next = 0;
-await Promise.all(
-  Array.from({ length: 4 }, async () => {
-    while (next < bodies.length) {
-      const body = bodies[next++]!;
-      for (;;) {
-        const res = await fetch(`${url}/v1/predictions`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body });
-        await res.arrayBuffer();
-        if (res.status === 202) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-  }),
-);
+await postAll(`${url}/v1/predictions`, bodies, { headers: { 'content-type': 'application/x-ndjson' }, ok: 202 });
 const count = async () => {
   const r = await fetch(`${url}/v1/sql`, { method: 'POST', body: JSON.stringify({ query: "SELECT count() c FROM predictions WHERE model = 'bench-prof'" }) });
   return ((await r.json()) as { data: { c: number }[] }).data[0]!.c;

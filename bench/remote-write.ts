@@ -16,6 +16,7 @@ import { MetadataCache } from '../collector/remote-write/metadata.js';
 import { validateEvent } from '../core/schemas/validate.js';
 import { freePort, spawnMlobs, waitReady } from '../test/helpers/process.js';
 import { machineLine, writeSection } from './results.js';
+import { postAll } from './load.js';
 
 const N = Number(process.env.BENCH_SAMPLES ?? 200_000);
 /** Samples per request: Prometheus 2.42's default max_samples_per_send is 500; 2,000 is a common tuning. */
@@ -68,21 +69,8 @@ async function throughReceiver(bodies: Buffer[], tag: string): Promise<{ rate: n
       return Number(((await r.json()) as { data: { c: number }[] }).data[0]!.c);
     };
     const t0 = performance.now();
-    let next = 0;
-    const worker = async () => {
-      while (next < bodies.length) {
-        const body = bodies[next++]!;
-        for (;;) {
-          const res = await fetch(`${url}/api/v1/write`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0' }, body: body as unknown as BodyInit });
-          await res.arrayBuffer();
-          if (res.status === 204) break;
-          // 503 is backpressure: wait as Prometheus would (its min_backoff is 30 ms) and resend.
-          if (res.status !== 503) throw new Error(`remote write answered ${res.status}`);
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    // 503 is backpressure: wait as Prometheus would (its min_backoff is 30 ms) and resend.
+    await postAll(`${url}/api/v1/write`, bodies, { headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0' }, ok: 204, concurrency: CONCURRENCY, backoffMs: () => 50 });
     const accepted = performance.now();
     while ((await count()) < N) await new Promise((r) => setTimeout(r, 50));
     const secs = (performance.now() - t0) / 1000;

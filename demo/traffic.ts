@@ -1,16 +1,8 @@
 import type { Logger } from '../core/log.js';
+import { seededUniform } from '../core/random.js';
 
 /** A small deterministic PRNG so demo data is reproducible (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = seededUniform;
 
 const normal = (r: () => number) => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
 const COUNTRIES = ['DE', 'FR', 'US', 'BR', 'IN'];

@@ -1,10 +1,9 @@
+import { publishConverted, summariseRefusals } from '../publish.js';
 import { Router, type Request, type Response } from 'express';
 import { BackpressureError, MlobsError, errorMessage } from '../../core/errors.js';
-import { EVENT_KINDS, topicOf, type EventKind } from '../../core/schemas/kinds.js';
-import { validateEvent } from '../../core/schemas/validate.js';
+import { EVENT_KINDS, type EventKind } from '../../core/schemas/kinds.js';
 import type { BaseConfig } from '../../core/config.js';
 import { readBody } from '../../http/body.js';
-import type { OutgoingMessage } from '../../bus/bus.js';
 import type { IngestDeps } from '../http/ingest.js';
 import type { Converted, Converter } from './converter.js';
 import { decodeExport, encodeResponse, encodeStatus, encodingOf, type OtlpEncoding, type OtlpSignal } from './decode.js';
@@ -74,24 +73,9 @@ function otlpHandler(signal: OtlpSignal, convert: Converter, deps: OtlpDeps) {
         metrics.ingestEvents.inc({ kind: bodyKind, outcome: 'rejected' });
         throw err;
       }
-      const byTopic = new Map<string, OutgoingMessage[]>();
-      const invalid: { kind: EventKind; reason: string; error: string; payload: string }[] = [...(converted.invalid ?? [])];
-      for (const { kind, key, event } of converted.events) {
-        const v = validateEvent(kind, event, { oldestMs: deps.oldestAcceptedMs(kind) });
-        if (!v.ok) {
-          invalid.push({ kind, reason: v.reason, error: v.error, payload: JSON.stringify(event) });
-          continue;
-        }
-        const topic = topicOf(kind, deps.topicPrefix);
-        if (!byTopic.has(topic)) byTopic.set(topic, []);
-        byTopic.get(topic)!.push({ key, value: JSON.stringify(v.event), validated: v.event });
-        metrics.ingestEvents.inc({ kind, outcome: 'accepted' });
-      }
-      for (const [topic, messages] of byTopic) await deps.bus.publish(topic, messages);
-      await deps.deadLetters.keep(invalid.map((x) => ({ kind: x.kind, source, reason: x.reason, error: x.error, payload: x.payload, receivedAtMs })));
-      for (const x of invalid) metrics.ingestEvents.inc({ kind: x.kind, outcome: 'rejected' });
+      const { refused: invalid } = await publishConverted(converted.events, converted.invalid ?? [], { source, receivedAtMs }, deps);
       const rejected = converted.rejected + invalid.length;
-      const errors = [...converted.errors, ...summarise(invalid)];
+      const errors = [...converted.errors, ...summariseRefusals(invalid)];
       const out = encodeResponse(signal, encoding, rejected ? { rejected, errorMessage: errors.join('; ').slice(0, MAX_ERROR_MESSAGE) } : undefined);
       metrics.ingestRequests.inc({ kind: bodyKind, code: '2xx' });
       res.status(200).type(out.contentType).send(out.body);
@@ -100,17 +84,6 @@ function otlpHandler(signal: OtlpSignal, convert: Converter, deps: OtlpDeps) {
       metrics.ingestRequests.inc({ kind: bodyKind, code: `${res.statusCode / 100 | 0}xx` });
     }
   };
-}
-
-/** One line per distinct reason an event failed its schema, with a count: error_message stays short. */
-function summarise(invalid: { kind: string; reason: string; error: string }[]): string[] {
-  const first = new Map<string, { kind: string; reason: string; n: number; error: string }>();
-  for (const x of invalid) {
-    const seen = first.get(`${x.kind} ${x.reason}`);
-    if (seen) seen.n++;
-    else first.set(`${x.kind} ${x.reason}`, { kind: x.kind, reason: x.reason, n: 1, error: x.error });
-  }
-  return [...first.values()].map((x) => `${x.n} ${x.kind} events rejected (${x.reason}), e.g. ${x.error}`);
 }
 
 const STATUS: Record<string, number> = { body_too_large: 413, unsupported_media_type: 415 };

@@ -1,10 +1,9 @@
+import { publishConverted, summariseRefusals } from '../publish.js';
 import { Router, type Request, type Response } from 'express';
 import { MlobsError } from '../../core/errors.js';
-import { topicOf, type EventKind } from '../../core/schemas/kinds.js';
-import { validateEvent } from '../../core/schemas/validate.js';
+import type { EventKind } from '../../core/schemas/kinds.js';
 import { readBody } from '../../http/body.js';
 import { sendError } from '../../http/errors.js';
-import type { OutgoingMessage } from '../../bus/bus.js';
 import type { IngestDeps } from '../http/ingest.js';
 import { decodeWriteRequest } from './decode.js';
 import { convertWriteRequest } from './convert.js';
@@ -60,27 +59,9 @@ export function remoteWriteRoutes(deps: IngestDeps & { metadata?: MetadataCache 
         }
         throw err;
       }
-      const byTopic = new Map<string, OutgoingMessage[]>();
-      const invalid: { kind: EventKind; reason: string; error: string; payload: string }[] = [];
-      const accepted = new Map<EventKind, number>();
-      for (const { kind, key, event } of converted.events) {
-        const v = validateEvent(kind, event, { oldestMs: deps.oldestAcceptedMs(kind) });
-        if (!v.ok) {
-          invalid.push({ kind, reason: v.reason, error: v.error, payload: JSON.stringify(event) });
-          continue;
-        }
-        const topic = topicOf(kind, deps.topicPrefix);
-        let list = byTopic.get(topic);
-        if (!list) byTopic.set(topic, (list = []));
-        list.push({ key, value: JSON.stringify(v.event), validated: v.event });
-        accepted.set(kind, (accepted.get(kind) ?? 0) + 1);
-      }
-      for (const [topic, messages] of byTopic) await deps.bus.publish(topic, messages);
-      for (const [kind, n] of accepted) metrics.ingestEvents.inc({ kind, outcome: 'accepted' }, n);
-      await deps.deadLetters.keep(invalid.map((x) => ({ kind: x.kind, source: SOURCE, reason: x.reason, error: x.error, payload: x.payload, receivedAtMs })));
-      for (const x of invalid) metrics.ingestEvents.inc({ kind: x.kind, outcome: 'rejected' });
+      const { refused: invalid } = await publishConverted(converted.events, [], { source: SOURCE, receivedAtMs }, deps);
       if (converted.rejected + invalid.length > 0) {
-        const why = [...converted.errors, ...summarise(invalid)].join('; ').slice(0, MAX_ERROR);
+        const why = [...converted.errors, ...summariseRefusals(invalid)].join('; ').slice(0, MAX_ERROR);
         metrics.ingestRequests.inc({ kind: 'gpu_sample', code: '4xx' });
         res.status(400).json({ error: `${converted.rejected + invalid.length} samples refused (the other ${converted.events.length - invalid.length} were stored): ${why}`, reason: 'bad_samples' });
         return;
@@ -96,14 +77,3 @@ export function remoteWriteRoutes(deps: IngestDeps & { metadata?: MetadataCache 
   return r;
 }
 
-/** One line per distinct reason, with a count, so the answer stays short. */
-function summarise(invalid: { kind: string; reason: string; error: string }[]): string[] {
-  const first = new Map<string, { n: number; error: string }>();
-  for (const x of invalid) {
-    const k = `${x.kind} events rejected (${x.reason})`;
-    const seen = first.get(k);
-    if (seen) seen.n++;
-    else first.set(k, { n: 1, error: x.error });
-  }
-  return [...first].map(([k, v]) => `${v.n} ${k}, e.g. ${v.error}`);
-}

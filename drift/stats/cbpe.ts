@@ -23,6 +23,7 @@
  * 95 %): a mean of n Bernoullis has standard deviation at most 0.5/√n.
  */
 import { insufficient, ok, type StatResult } from './result.js';
+import { seededUniform } from '../../core/random.js';
 
 export interface Calibrator {
   method: 'isotonic' | 'platt';
@@ -212,16 +213,7 @@ export interface CbpeEstimate {
 }
 
 /** Seeded uniform [0, 1) (mulberry32): the band is reproducible. */
-function uniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const uniform = seededUniform;
 
 const quantile = (sorted: number[], p: number) => {
   const h = (sorted.length - 1) * p;

@@ -1,0 +1,14 @@
+/**
+ * A small seeded PRNG (mulberry32): uniform in [0, 1). For reproducible figures (a sampling-error
+ * band, demo data, a seeded sample), never for anything secret.
+ */
+export function seededUniform(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
