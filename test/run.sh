@@ -28,6 +28,10 @@ command -v mvn >/dev/null || missing+=(maven)
 command -v promtool >/dev/null || missing+=(prometheus)
 command -v prometheus-alertmanager >/dev/null || missing+=(prometheus-alertmanager)
 command -v chromium >/dev/null || missing+=(chromium)
+# NumPy / SciPy / scikit-learn recompute the multivariate and embedding drift statistics (drift/multivariate).
+python3 -c 'import numpy' 2>/dev/null || missing+=(python3-numpy)
+python3 -c 'import scipy' 2>/dev/null || missing+=(python3-scipy)
+python3 -c 'import sklearn' 2>/dev/null || missing+=(python3-sklearn)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ] || [ ! -e /etc/debian_version ]; then
     echo "npm test needs these external tools, which are missing: ${missing[*]}" >&2
