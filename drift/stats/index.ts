@@ -20,3 +20,6 @@ export { PSI_EPSILON, psiCategorical, psiFromCounts, psiNumeric, type PsiResult 
 export { jsCategorical, jsDistanceFromCounts, jsNumeric } from './js.js';
 export { chi2Categorical, chi2Homogeneity, type Chi2Result } from './chi2.js';
 export { benjaminiHochberg, bonferroni } from './multiple.js';
+export * from './pca.js';
+export * from './mmd.js';
+export * from './embedding.js';
