@@ -10,7 +10,9 @@ import { collect } from '../engine/collect.js';
 import { bothSides, type SourceScope } from '../engine/source.js';
 import { resolveReference } from '../reference/resolve.js';
 import type { MethodRequest } from './choose.js';
+import { embeddingReports } from './embeddings.js';
 import { featureReport } from './feature.js';
+import { multivariateReport } from './multivariate.js';
 import { learnedThresholds, needsLearned } from './learned.js';
 import { applyCorrection, datasetVerdict } from './verdict.js';
 import type { DriftReport } from './types.js';
@@ -71,7 +73,8 @@ export async function driftReport(deps: ReportDeps, req: ReportRequest): Promise
   const modelCfg = config.models.find((m) => m.model === req.model);
   const ref = await resolveReference(store, req.model, { fromMs: req.fromMs, toMs: req.toMs }, req.reference, modelCfg);
   const scope: SourceScope = { db: store.database, model: req.model, withLabels: await hasLabels(store, req.model), segment: req.segment };
-  const collected = await collect(store, bothSides(ref.side, { kind: 'window', fromMs: req.fromMs, toMs: req.toMs }, scope), config);
+  const current = { kind: 'window', fromMs: req.fromMs, toMs: req.toMs } as const;
+  const collected = await collect(store, bothSides(ref.side, current, scope), config);
   const requested = req.methods ?? modelCfg?.methods ?? config.methods;
   const learned = needsLearned(config, modelCfg) ? await learnedThresholds(store, ref.side, scope, collected, config) : undefined;
   // A model without scores (or labels) should not list them as features that are always missing.
@@ -90,6 +93,8 @@ export async function driftReport(deps: ReportDeps, req: ReportRequest): Promise
     methods: requested,
     dataset: datasetVerdict(features, config.dataset),
     features,
+    multivariate: await multivariateReport(store, ref.side, current, scope, collected, config),
+    embeddings: await embeddingReports(store, ref.side, current, scope, config),
     problems,
     elapsed_ms: 0,
   };
