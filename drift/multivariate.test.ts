@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Registry } from 'prom-client';
+import { ClickHouseSignals, MemorySignals } from '../alerting/signals.js';
+import { validateConfig } from '../app/config.js';
+import { silentLogger } from '../core/log.js';
 import { testStack } from '../test/helpers/stack.js';
+import { createDriftGauges } from './schedule/gauges.js';
+import { evaluateWindow } from './schedule/scheduler.js';
 import type { DriftReport } from './report/types.js';
 import { choices, DAY, day, normals, postAll, predictions } from './testing/data.js';
 import { numpyReference } from './testing/python.js';
@@ -108,4 +114,37 @@ describe('embedding drift', () => {
     expect(body).toContain('embeddings');
     expect(body).toContain('finite');
   });
+});
+
+describe('scheduled multivariate and embedding results', () => {
+  it('writes @multivariate and @embedding rows to drift_results, sets their gauges and hands them to alerting as signals', async () => {
+    const config = validateConfig({ drift: { models: ['pair', 'emb'].map((model) => ({ model, reference: { type: 'window', from: REF, to: REF + DAY } })) } }).drift;
+    const registry = new Registry();
+    const signals = new MemorySignals();
+    const deps = { store: s.store, config, logger: silentLogger, now: Date.now, gauges: createDriftGauges(registry), signals };
+    for (const m of config.models) await evaluateWindow(deps, m, { fromMs: CUR, toMs: CUR + DAY });
+    const rows = await s.sql(
+      `SELECT model, feature, kind, method, value, p_value, threshold, drifted, status FROM drift_results FINAL
+       WHERE window_end = fromUnixTimestamp64Milli({to:Int64}, 'UTC') AND (feature = '@multivariate' OR startsWith(feature, '@embedding:')) ORDER BY model, feature, method`,
+      { to: CUR + DAY },
+    );
+    expect(rows.map((r: any) => `${r.model} ${r.feature} ${r.kind} ${r.method} ${r.drifted}`)).toEqual([
+      'emb @embedding:text embedding distance 1',
+      'emb @embedding:text embedding mmd 1',
+      'emb @embedding:text embedding ratio 1',
+      'emb @multivariate multivariate mmd null',
+      'emb @multivariate multivariate pca_error null',
+      'pair @multivariate multivariate mmd 1',
+      'pair @multivariate multivariate pca_error 1',
+    ]);
+    const metrics = await registry.getMetricsAsJSON();
+    const stat = metrics.find((m) => m.name === 'mlobs_drift_statistic')!.values;
+    expect(stat.find((v) => v.labels.feature === '@multivariate' && v.labels.method === 'pca_error' && v.labels.model === 'pair')!.value).toBeGreaterThan(0);
+    const detected = metrics.find((m) => m.name === 'mlobs_drift_detected')!.values;
+    expect(detected.find((v) => v.labels.feature === '@embedding:text')!.value).toBe(1);
+    const inProcess = await signals.recent(1, CUR + DAY);
+    expect(inProcess.find((x) => x.model === 'pair' && x.feature === '@multivariate' && x.method === 'mmd')!.signals[0]).toMatchObject({ drifted: true, threshold: 0.05 });
+    const stored = await new ClickHouseSignals(s.store).recent(1, CUR + DAY);
+    expect(stored.find((x) => x.model === 'pair' && x.feature === '@multivariate' && x.method === 'pca_error')!.signals[0]).toMatchObject({ drifted: true });
+  }, 120_000);
 });

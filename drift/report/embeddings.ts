@@ -14,7 +14,8 @@ import { chunkBand, driftedShare, ksPValue, meanDistance } from '../stats/index.
 import { chunkedSources, mmdResult, vectorResult } from './multivariate.js';
 import type { EmbeddingReport, VectorMethodResult } from './types.js';
 
-export const EMBEDDING_PREFIX = '@embedding:';
+import { EMBEDDING_FEATURE_PREFIX as EMBEDDING_PREFIX } from '../../core/contracts/drift-results.js';
+export { EMBEDDING_PREFIX };
 
 export async function embeddingReports(store: Store, ref: SideSpec, cur: SideSpec, scope: SourceScope, cfg: DriftConfig): Promise<EmbeddingReport[]> {
   const ec = cfg.embeddings;

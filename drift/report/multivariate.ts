@@ -14,7 +14,8 @@ import { timeBounds } from './learned.js';
 import { OTHER_CATEGORIES } from './methods.js';
 import type { MultivariateReport, VectorMethodResult } from './types.js';
 
-export const MULTIVARIATE_FEATURE = '@multivariate';
+import { MULTIVARIATE_FEATURE } from '../../core/contracts/drift-results.js';
+export { MULTIVARIATE_FEATURE };
 export const IMPUTATION = 'a missing or non-finite number is the reference mean (z = 0); a missing or other category is no category (all its one-hot columns 0)';
 
 export function vectorResult(method: VectorMethodResult['method'], status: VectorMethodResult['status'], message: string | null, extra: Partial<VectorMethodResult> = {}): VectorMethodResult {
