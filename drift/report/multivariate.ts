@@ -73,7 +73,7 @@ async function pcaError(store: Store, src: Sql, cols: ColumnPlan, cfg: DriftConf
   const fit = fitPca(cov, cfg.multivariate.varianceShare);
   if (!fit.ok) return vectorResult('pca_error', fit.reason === 'degenerate' ? 'degenerate' : 'insufficient_data', fit.detail);
   const center = sum.map((v) => v / n);
-  const errors = await chunkErrors(store, src, cols, fit.residual, center);
+  const errors = await chunkErrors(store, src, cols, fit.components, center);
   const chunks = errors.filter((e) => e.s === 0 && e.n >= cfg.minValues);
   const current = errors.find((e) => e.s === 1);
   const details = { components: fit.kept, columns: cov.length, explained_variance: fit.explained, chunk_errors: chunks.map((c) => c.error) };
@@ -90,9 +90,9 @@ async function pcaError(store: Store, src: Sql, cols: ColumnPlan, cfg: DriftConf
 }
 
 /** MMD on seeded samples of `vector` (any SQL array expression over the source). */
-export async function mmdResult(store: Store, src: Sql, vector: Sql, cfg: DriftConfig, where?: string): Promise<VectorMethodResult> {
+export async function mmdResult(store: Store, src: Sql, vector: Sql, cfg: DriftConfig): Promise<VectorMethodResult> {
   const { sampleSize, permutations, seed, threshold } = cfg.mmd;
-  const sample = await vectorSample(store, src, vector, sampleSize, seed, where);
+  const sample = await vectorSample(store, src, vector, sampleSize, seed);
   const r = mmdTest(sample.reference, sample.current, { permutations, seed });
   const details = { sample_reference: sample.reference.length, sample_current: sample.current.length, permutations, seed };
   if (!r.ok) return vectorResult('mmd', r.reason === 'degenerate' ? 'degenerate' : 'insufficient_data', r.detail, { details });

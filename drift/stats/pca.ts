@@ -22,6 +22,8 @@ export interface PcaFit {
   explained: number;
   /** The residual projector I − WᵀW (d×d, row-major), applied to standardised rows. */
   residual: number[][];
+  /** W: the kept components (k×d), orthonormal rows, largest variance first. */
+  components: number[][];
 }
 
 /**
@@ -56,12 +58,14 @@ export function fitPca(cov: number[][], share: number): StatResult<PcaFit> {
   }
   const kept = Math.min(d, below + 1);
   const residual: number[][] = Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => (i === j ? 1 : 0)));
+  const components: number[][] = [];
   for (let c = 0; c < kept; c++) {
     const col = order[c]!;
     const w = Array.from({ length: d }, (_, i) => vectors.get(i, col));
+    components.push(w);
     for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) residual[i]![j]! -= w[i]! * w[j]!;
   }
-  return ok({ kept, ratios, explained: ratios.slice(0, kept).reduce((a, b) => a + b, 0), residual });
+  return ok({ kept, ratios, explained: ratios.slice(0, kept).reduce((a, b) => a + b, 0), residual, components });
 }
 
 /** ‖R z‖ for one standardised row (the pure reference of the engine's per-row error). */
