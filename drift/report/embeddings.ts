@@ -31,21 +31,23 @@ export async function embeddingReports(store: Store, ref: SideSpec, cur: SideSpe
     const side = (s: number) => ({ rows: mine.filter((d) => d.s === s && d.dim === dim).reduce((a, d) => a + d.n, 0), other_dimension: mine.filter((d) => d.s === s && d.dim !== dim).reduce((a, d) => a + d.n, 0) });
     const report: EmbeddingReport = { feature: `${EMBEDDING_PREFIX}${name}`, name, dimension: dim, reference: side(0), current: side(1), results: [] };
     const rows = embeddingRows(src, name, dim);
+    // One pass gives the means (distance) and the ranges (ratio's grid); read once, lazily.
+    let means: Promise<Awaited<ReturnType<typeof chunkMeans>>> | undefined;
+    const meansOnce = () => (means ??= chunkMeans(store, rows));
     for (const method of ec.methods) {
       if (report.reference.rows < cfg.minValues || report.current.rows < cfg.minValues) {
         report.results.push(vectorResult(method, 'insufficient_data', `reference ${report.reference.rows} vectors of dimension ${dim}, current ${report.current.rows}; need ${cfg.minValues} each`));
       } else if (method === 'mmd') report.results.push(await mmdResult(store, rows, { sql: 'arrayMap(x -> toFloat64(x), v)', params: {} }, cfg));
-      else if (method === 'distance') report.results.push(await distanceResult(store, rows, cfg));
-      else report.results.push(await ratioResult(store, rows, cfg));
+      else if (method === 'distance') report.results.push(distanceResult(await meansOnce(), cfg));
+      else report.results.push(await ratioResult(store, rows, await meansOnce(), cfg));
     }
     out.push(report);
   }
   return out;
 }
 
-async function distanceResult(store: Store, rows: Sql, cfg: DriftConfig): Promise<VectorMethodResult> {
+function distanceResult(means: Awaited<ReturnType<typeof chunkMeans>>, cfg: DriftConfig): VectorMethodResult {
   const metric = cfg.embeddings.distance;
-  const means = await chunkMeans(store, rows);
   const chunks = means.filter((m) => m.s === 0);
   const current = means.find((m) => m.s === 1)!;
   const n0 = chunks.reduce((a, c) => a + c.n, 0);
@@ -62,9 +64,9 @@ async function distanceResult(store: Store, rows: Sql, cfg: DriftConfig): Promis
   return vectorResult('distance', 'ok', null, { statistic: d.distance, threshold: band.upper, drifted: d.distance >= band.upper, details });
 }
 
-async function ratioResult(store: Store, rows: Sql, cfg: DriftConfig): Promise<VectorMethodResult> {
+async function ratioResult(store: Store, rows: Sql, means: Awaited<ReturnType<typeof chunkMeans>>, cfg: DriftConfig): Promise<VectorMethodResult> {
   const { alpha, correction, threshold } = cfg.embeddings.ratio;
-  const ks = await componentKs(store, rows, cfg.embeddings.cells);
+  const ks = await componentKs(store, rows, cfg.embeddings.cells, means);
   const ps: number[] = [];
   for (const d of ks.d) {
     // The exact KS p-value costs up to ~0.5 s per component at 10,000 values; hundreds of components
