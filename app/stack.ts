@@ -11,7 +11,8 @@ import { MemoryBus } from '../bus/memory-bus.js';
 import { KafkaBus } from '../bus/kafka-bus.js';
 import { DeadLetterQueue } from '../bus/dead-letters.js';
 import { openStore } from '../storage/clickhouse.js';
-import { migrate, MIGRATIONS } from '../storage/migrations.js';
+import { allMigrations } from './schema.js';
+import { migrate } from '../storage/migrations.js';
 import { lockDataDir } from '../storage/lock.js';
 import type { Store } from '../storage/store.js';
 import { createHttpApp, createHttpServer } from '../http/server.js';
@@ -61,7 +62,7 @@ export async function startStack(config: Config, deps: StackDeps): Promise<Stack
     if (!config.storage.url) life.add('data dir lock', lockDataDir(config.storage.dataDir));
     const store = await openStore({ ...config.storage, database: config.storage.database });
     life.add('storage', () => store.close());
-    const applied = await migrate(store, config.storage.retentionDays, [...MIGRATIONS, ...modules.flatMap((m) => m.migrations ?? [])]);
+    const applied = await migrate(store, config.storage.retentionDays, allMigrations(modules), { cluster: config.storage.cluster });
     if (applied.length) logger.info('applied migrations', { ids: applied });
 
     const registry = new Registry();

@@ -3,11 +3,13 @@ import type { Command } from '../plugin/module.js';
 import { MODULES } from '../app/modules.js';
 import { up, UP_HELP } from './up.js';
 import { demo } from './demo.js';
+import { schema } from './schema.js';
 import { commandsOf, runCommand } from './commands.js';
 
 const BUILT_IN: Command[] = [
   { name: 'up', summary: 'run the stack (embedded ClickHouse and in-process bus unless configured)', run: (argv) => up(argv) },
   { name: 'demo', summary: 'run the stack with a fake DCGM exporter, prediction traffic and pipeline runs', run: (argv) => demo(argv) },
+  { name: 'schema', summary: 'print the DDL the migrations run (--cluster NAME: the ClickHouse cluster form)', run: (argv) => schema(argv, process.env) },
 ];
 
 const COMMANDS = commandsOf(BUILT_IN, MODULES);

@@ -120,8 +120,17 @@ export const baseConfigShape = {
           .strict()
           .prefault({}),
         requestTimeoutMs: durationMs.default(30_000),
+        // A ClickHouse cluster (remote_servers) name: every migration runs ON CLUSTER with replicated
+        // local tables behind Distributed ones (storage/cluster.ts). Unset for one server and for
+        // ClickHouse Cloud, which replicates by itself.
+        cluster: identifier.optional(),
       })
       .strict()
+      .superRefine((s, ctx) => {
+        if (s.cluster !== undefined && !s.url) {
+          ctx.addIssue({ code: 'custom', path: ['cluster'], message: 'needs storage.url (CLICKHOUSE_URL): the embedded engine is one node, not a cluster' });
+        }
+      })
       .prefault({}),
     kafka: z
       .object({
@@ -273,6 +282,7 @@ export function loadConfig<S extends z.ZodType<BaseConfig> = typeof baseConfigSc
   if (env.CLICKHOUSE_USER) set(['storage', 'username'], env.CLICKHOUSE_USER);
   if (env.CLICKHOUSE_PASSWORD !== undefined && env.CLICKHOUSE_PASSWORD !== '') set(['storage', 'password'], env.CLICKHOUSE_PASSWORD);
   if (env.CLICKHOUSE_DATABASE) set(['storage', 'database'], env.CLICKHOUSE_DATABASE);
+  if (env.CLICKHOUSE_CLUSTER) set(['storage', 'cluster'], env.CLICKHOUSE_CLUSTER);
   if (env.CLICKHOUSE_READER_USER) set(['storage', 'readerUsername'], env.CLICKHOUSE_READER_USER);
   if (env.CLICKHOUSE_READER_PASSWORD) set(['storage', 'readerPassword'], env.CLICKHOUSE_READER_PASSWORD);
   if (env.KAFKA_BROKERS) set(['kafka', 'brokers'], list(env.KAFKA_BROKERS));

@@ -159,6 +159,10 @@ export const COST_MIGRATIONS: Migration[] = [
   {
     id: 100,
     name: 'cost: utilisation samples, prices, interval and usage views',
+    // Cluster mode: gpu_key is the hash gpu_samples shards by, so the back-fill below (through the
+    // Distributed tables) puts each row on the shard where the materialized views write its twins,
+    // and FINAL, which folds per shard, folds them together.
+    shardingKeys: { cost_gpu_util: 'gpu_key', cost_gpu_allocations: 'gpu_key' },
     statements: (db, r) => [
       utilTable(db, r.gpuSamples),
       allocTable(db, r.gpuSamples),

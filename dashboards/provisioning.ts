@@ -45,7 +45,10 @@ export function dashboardProviderYaml(): string {
   });
 }
 
+/** The compose file's services, one per role (deploy/docker-compose.yml); each serves its own /metrics. */
+export const COMPOSE_METRICS_TARGETS = ['mlobs-ingest:8080', 'mlobs-scrape:8080', 'mlobs-sink:8080', 'mlobs-detect:8080'];
+
 /** A Prometheus scrape config for the stack's own /metrics (what the "mlobs itself" dashboard reads). */
-export function prometheusYaml(target = 'mlobs:8080'): string {
-  return HEADER + stringify({ global: { scrape_interval: '15s' }, scrape_configs: [{ job_name: 'mlobs', metrics_path: '/metrics', static_configs: [{ targets: [target] }] }] });
+export function prometheusYaml(targets: string[] = COMPOSE_METRICS_TARGETS): string {
+  return HEADER + stringify({ global: { scrape_interval: '15s' }, scrape_configs: [{ job_name: 'mlobs', metrics_path: '/metrics', static_configs: [{ targets }] }] });
 }

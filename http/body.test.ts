@@ -18,7 +18,8 @@ let limits: BodyLimits = { maxBytes: 1024, maxDecompressedBytes: 4096 };
 beforeAll(async () => {
   server = createServer(async (req, res) => {
     try {
-      const body = await readBody(req, limits);
+      // Path /snappy: the caller undoes `snappy` itself (remote write), so the reader passes it through.
+      const body = await readBody(req, limits, req.url === '/snappy' ? { passThrough: ['snappy'] } : {});
       res.writeHead(200).end(body);
     } catch (e) {
       const err = e as MlobsError;
@@ -31,9 +32,9 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
 /** Sends `chunks` (chunked, so no Content-Length unless given) and returns status and body. */
-function send(chunks: Buffer[], headers: Record<string, string> = {}): Promise<{ status: number; body: Buffer }> {
+function send(chunks: Buffer[], headers: Record<string, string> = {}, path = '/'): Promise<{ status: number; body: Buffer }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/', headers: { connection: 'close', ...headers } }, (res) => {
+    const req = request({ host: '127.0.0.1', port, method: 'POST', path, headers: { connection: 'close', ...headers } }, (res) => {
       const got: Buffer[] = [];
       res.on('data', (c: Buffer) => got.push(c));
       res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(got) }));
@@ -52,6 +53,16 @@ describe('readBody', () => {
     const r = await send([Buffer.from('hello '), Buffer.from('world')]);
     expect(r.status).toBe(200);
     expect(r.body.toString()).toBe('hello world');
+  });
+
+  it('passes a body whose encoding its caller undoes itself through as sent, under the wire cap, and refuses that encoding elsewhere', async () => {
+    limits = { maxBytes: 1024, maxDecompressedBytes: 4096 };
+    const framed = Buffer.from([0x05, 0x10, 0x68, 0x65, 0x6c, 0x6c, 0x6f]); // snappy block "hello": not for the reader to undo
+    const r = await send([framed], { 'content-encoding': 'snappy' }, '/snappy');
+    expect(r.status).toBe(200);
+    expect(r.body.equals(framed)).toBe(true);
+    expect((await send([Buffer.alloc(2048)], { 'content-encoding': 'snappy' }, '/snappy')).status).toBe(413);
+    expect((await send([framed], { 'content-encoding': 'snappy' })).status).toBe(400);
   });
 
   it('inflates gzip and deflate bodies', async () => {

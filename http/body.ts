@@ -27,12 +27,21 @@ const tooLarge = (message: string) => new MlobsError(message, { reason: 'body_to
 const badEncoding = (message: string) => new MlobsError(message, { reason: 'bad_encoding', retryable: false });
 
 /** The decoder for a Content-Encoding header, or an error naming the encoding that is not supported. */
-function decoderFor(header: string | string[] | undefined): (() => Gunzip | Inflate) | null | MlobsError {
+function decoderFor(header: string | string[] | undefined, passThrough: readonly string[]): (() => Gunzip | Inflate) | null | MlobsError {
   const value = (Array.isArray(header) ? header.join(',') : (header ?? '')).trim().toLowerCase();
-  if (value === '' || value === 'identity') return null;
+  if (value === '' || value === 'identity' || passThrough.includes(value)) return null;
   if (value === 'gzip' || value === 'x-gzip') return () => createGunzip();
   if (value === 'deflate') return () => createInflate();
   return badEncoding(`Content-Encoding ${JSON.stringify(value)} is not supported (use gzip, deflate or none)`);
+}
+
+export interface ReadBodyOptions {
+  /**
+   * Content-Encodings the caller undoes itself; the body is read as it is on the wire (wire cap
+   * only) and the caller applies maxDecompressedBytes. Remote write's `snappy` is the snappy block
+   * format around the whole body, a protocol layer rather than a streaming HTTP encoding.
+   */
+  passThrough?: readonly string[];
 }
 
 /**
@@ -41,7 +50,7 @@ function decoderFor(header: string | string[] | undefined): (() => Gunzip | Infl
  * compression bomb is never inflated whole. Rejects with MlobsError reason `body_too_large` (413)
  * past either cap and `bad_encoding` (400) for an unsupported encoding or a corrupt stream.
  */
-export function readBody(req: IncomingMessage, limits: BodyLimits): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limits: BodyLimits, opts: ReadBodyOptions = {}): Promise<Buffer> {
   const { maxBytes, maxDecompressedBytes } = limits;
   return new Promise((resolve, reject) => {
     const refuse = (e: MlobsError) => {
@@ -50,7 +59,7 @@ export function readBody(req: IncomingMessage, limits: BodyLimits): Promise<Buff
     };
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > maxBytes) return refuse(tooLarge(`request body of ${declared} bytes exceeds the limit of ${maxBytes}`));
-    const decoder = decoderFor(req.headers['content-encoding']);
+    const decoder = decoderFor(req.headers['content-encoding'], opts.passThrough ?? []);
     if (decoder instanceof MlobsError) return refuse(decoder);
     const inflater = decoder ? decoder() : null;
     const chunks: Buffer[] = [];

@@ -18,6 +18,8 @@ export interface StoreOptions {
   database: string;
   dataDir: string;
   requestTimeoutMs?: number;
+  /** `storage.cluster`: the tables are Distributed (storage/cluster.ts); server only. */
+  cluster?: string;
 }
 
 /** Opens the store: the embedded engine (chdb) when no URL is configured, else a ClickHouse server. */
@@ -30,13 +32,16 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     });
   if (opts.url) {
     const base = { url: opts.url, username: opts.username, password: opts.password, request_timeout: opts.requestTimeoutMs ?? 30_000 };
-    const writer = createClient(base);
+    // In a cluster, a join or IN of two Distributed tables is refused by default (distributed_product_mode
+    // = deny); 'global' ships the right side once, which is always correct. The reader sends no settings
+    // of its own (it is read-only): its user's profile carries the same (README, Running at scale).
+    const writer = createClient(opts.cluster ? { ...base, clickhouse_settings: { distributed_product_mode: 'global' } } : base);
     await createDatabase(writer);
     const reader = await openServerReader(base, opts).catch(async (e) => {
       await writer.close();
       throw e;
     });
-    return new ClickHouseStore('server', opts.database, writer, reader);
+    return new ClickHouseStore('server', opts.database, writer, reader, insertSettings(opts.cluster));
   }
   const { createChdbConnection } = await import('chdb/connection');
   const { mkdirSync } = await import('node:fs');
@@ -50,7 +55,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   // The limits first: once readonly = 1 holds, nothing can be set, these included.
   for (const [k, v] of Object.entries(READ_LIMITS)) await reader.command({ query: `SET ${k} = '${v}'` });
   await reader.command({ query: 'SET readonly = 1' });
-  return new ClickHouseStore('embedded', opts.database, writer, reader);
+  return new ClickHouseStore('embedded', opts.database, writer, reader, '');
 }
 
 /**
@@ -87,12 +92,23 @@ async function openServerReader(base: { url: string; username?: string; password
   return reader;
 }
 
+/**
+ * Through a Distributed table an insert is by default queued on the receiving node and sent on
+ * later: the sink would commit Kafka offsets for rows no shard holds yet. Foreground inserts
+ * return once every shard stored its part (the token travels with it, so a retry is deduplicated
+ * by each shard's replicated block log).
+ */
+export function insertSettings(cluster: string | undefined): string {
+  return cluster ? 'distributed_foreground_insert = 1' : '';
+}
+
 class ClickHouseStore implements Store {
   constructor(
     readonly mode: Store['mode'],
     readonly database: string,
     private readonly writer: ClickHouseClient,
     private readonly reader: ClickHouseClient,
+    private readonly extraInsertSettings: string,
   ) {}
 
   async command(sql: string, params?: QueryParams): Promise<void> {
@@ -143,7 +159,8 @@ class ClickHouseStore implements Store {
     }
     // Settings go inline: with the embedded engine, clickhouse-js settings would become a
     // session-wide SET and the token would then apply to every later insert.
-    const settings = opts.dedupToken ? ` SETTINGS insert_deduplication_token = '${opts.dedupToken}'` : '';
+    const list = [opts.dedupToken ? `insert_deduplication_token = '${opts.dedupToken}'` : '', this.extraInsertSettings].filter(Boolean);
+    const settings = list.length ? ` SETTINGS ${list.join(', ')}` : '';
     // JSONCompactEachRow: the engine parses it about a third faster than JSONEachRow (measured),
     // since column names are not repeated per row. Rows of one batch share one shape.
     const columns = Object.keys(rows[0]!);

@@ -1,5 +1,6 @@
 import type { BaseConfig } from '../core/config.js';
 import type { Store } from './store.js';
+import { renderStatement, tablesCreatedBy } from './cluster.js';
 import { otelLogsDdl, otelMetricTablesDdl } from './migrations-otel.js';
 
 /** One schema change; its statements must be idempotent so that a half-applied migration can be re-run. */
@@ -7,18 +8,27 @@ export interface Migration {
   id: number;
   name: string;
   statements: (db: string, retention: BaseConfig['storage']['retentionDays']) => string[];
+  /**
+   * Cluster mode only (storage/cluster.ts): a table's sharding expression where hashing its sorting
+   * key is not right, e.g. to keep the rows a materialized view derives on the shard of their source.
+   */
+  shardingKeys?: Record<string, string>;
 }
 
 // ReplacingMergeTree keyed by each event's identity makes storage idempotent: a batch that Kafka
 // redelivers after a crash (inserted, not yet committed) collapses into the rows already there.
 // The per-batch insert_deduplication_token additionally drops an identical retried batch at
-// insert time, which needs non_replicated_deduplication_window > 0 on non-replicated tables.
+// insert time, which needs non_replicated_deduplication_window > 0 on non-replicated tables (in a
+// cluster, storage/cluster.ts turns it into replicated_deduplication_window, the replicated block log).
 export const DEDUP = 'non_replicated_deduplication_window = 1000';
 
 export const MIGRATIONS: Migration[] = [
   {
     id: 1,
     name: 'event tables',
+    // A prediction and its label share a shard (labels shard by their sorting key, the same pair), so a
+    // join of the two can run shard by shard; a GPU's samples share one, as the cost tables derived from them do.
+    shardingKeys: { predictions: 'cityHash64(model, prediction_id)', gpu_samples: 'cityHash64(hostname, uuid, gpu_i_id)' },
     statements: (db, r) => [
       `CREATE TABLE IF NOT EXISTS ${db}.predictions (
         model LowCardinality(String),
@@ -224,17 +234,59 @@ export const MIGRATIONS: Migration[] = [
   },
 ];
 
+const recordTable = (db: string) =>
+  `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations (id UInt32, name String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)) ENGINE = ReplacingMergeTree ORDER BY id`;
+
+export interface MigrateOptions {
+  /** `storage.cluster`: render every statement `ON CLUSTER` with replicated local tables and Distributed twins. */
+  cluster?: string;
+}
+
+/** The schema as it will be applied: the migration record's table, then each migration's statements, in id order. */
+export interface SchemaPlan {
+  record: string[];
+  migrations: { id: number; name: string; statements: string[] }[];
+}
+
+/**
+ * Every statement migrate() would run. Without a cluster the statements are the migrations' own,
+ * untouched; with one, each goes through the cluster renderer, which needs to know every table of
+ * the whole schema (a materialized view of one migration reads a table of another).
+ */
+export function planSchema(db: string, retention: BaseConfig['storage']['retentionDays'], migrations: readonly Migration[], opts: MigrateOptions = {}): SchemaPlan {
+  const sorted = [...migrations].sort((a, b) => a.id - b.id);
+  const raw = sorted.map((m) => ({ id: m.id, name: m.name, statements: m.statements(db, retention) }));
+  if (opts.cluster === undefined) return { record: [recordTable(db)], migrations: raw };
+  const all = [recordTable(db), ...raw.flatMap((m) => m.statements)];
+  const render = {
+    cluster: opts.cluster,
+    database: db,
+    tables: new Set(tablesCreatedBy(all, db)),
+    shardingKeys: Object.assign({}, ...sorted.map((m) => m.shardingKeys ?? {})) as Record<string, string>,
+  };
+  return {
+    record: renderStatement(recordTable(db), render),
+    migrations: raw.map((m) => ({ ...m, statements: m.statements.flatMap((s) => renderStatement(s, render)) })),
+  };
+}
+
 /** Applies every migration not yet recorded, in order; safe to run at every start and concurrently re-run after a crash. */
-export async function migrate(store: Store, retention: BaseConfig['storage']['retentionDays'], migrations: Migration[] = MIGRATIONS): Promise<number[]> {
+export async function migrate(
+  store: Store,
+  retention: BaseConfig['storage']['retentionDays'],
+  migrations: Migration[] = MIGRATIONS,
+  opts: MigrateOptions = {},
+): Promise<number[]> {
   const db = store.database;
-  await store.command(
-    `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations (id UInt32, name String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)) ENGINE = ReplacingMergeTree ORDER BY id`,
-  );
+  const plan = planSchema(db, retention, migrations, opts);
+  // In a cluster the record is itself replicated (schema_migrations_local behind a Distributed
+  // schema_migrations), so every node sees which migrations ran, whichever node ran them.
+  for (const sql of plan.record) await store.command(sql);
   const done = new Set((await store.query<{ id: number }>(`SELECT id FROM ${db}.schema_migrations FINAL`)).map((r) => Number(r.id)));
   const applied: number[] = [];
-  for (const m of [...migrations].sort((a, b) => a.id - b.id)) {
+  for (const m of plan.migrations) {
     if (done.has(m.id)) continue;
-    for (const sql of m.statements(db, retention)) await store.command(sql);
+    for (const sql of m.statements) await store.command(sql);
     await store.insert('schema_migrations', [{ id: m.id, name: m.name }]);
     applied.push(m.id);
   }

@@ -4,9 +4,10 @@ import { decodeUtf8, readBody } from '../../http/body.js';
 import { sendError } from '../../http/errors.js';
 import { publishExposition } from '../gpu/ingest-exposition.js';
 import { lineageRoutes } from '../openlineage/routes.js';
+import { remoteWriteRoutes } from '../remote-write/routes.js';
 import { ingestHandler, type IngestDeps } from './ingest.js';
 
-/** Every way in over HTTP: the three JSON event endpoints, the DCGM push endpoint and OpenLineage. */
+/** Every way in over HTTP: the three JSON event endpoints, the DCGM push endpoint, OpenLineage and Prometheus remote write. */
 export function ingestRoutes(deps: IngestDeps): Router {
   const r = Router();
   r.post('/v1/predictions', ingestHandler('prediction', deps));
@@ -14,6 +15,7 @@ export function ingestRoutes(deps: IngestDeps): Router {
   r.post('/v1/pipeline-events', ingestHandler('pipeline_event', deps));
   r.post('/v1/gpu/metrics', gpuPushHandler(deps));
   r.use(lineageRoutes(deps));
+  r.use(remoteWriteRoutes(deps));
   return r;
 }
 

@@ -1,5 +1,7 @@
 // The table of endpoints that take input. A later issue that adds an endpoint (OTLP, remote_write,
 // OpenLineage, KServe …) adds one row here, and every hostile category is sent to it.
+import SnappyJS from 'snappyjs';
+import { encodeWriteRequestObject } from '../../collector/remote-write/decode.js';
 import type { Fragment, IngestKind } from './generators.js';
 
 /** A piece of a valid request: literal text, or a slot a hostile fragment may replace. */
@@ -18,6 +20,25 @@ export interface Endpoint {
   headers?: (n: number, nowMs: number) => Record<string, string>;
   /** Set for ingest endpoints: mixed valid/invalid batches are sent here and checked against storage. */
   mixed?: { kind: IngestKind; table: string };
+  /**
+   * Turns the built body into the endpoint's wire format, for binary protocols whose body is not
+   * text (remote write: a WriteRequest written as JSON here, sent as protobuf in snappy), so that
+   * fragments reach the decoder's inner layers. Random bytes are sent without it.
+   */
+  encode?: (body: Buffer) => Buffer;
+}
+
+/**
+ * The JSON form of a WriteRequest as protobuf in snappy, as Prometheus sends it. What protobufjs
+ * cannot encode (not JSON, a label that is an object) is sent as snappy around the raw bytes: a
+ * valid snappy body that is no WriteRequest.
+ */
+function remoteWriteBody(body: Buffer): Buffer {
+  try {
+    return encodeWriteRequestObject(JSON.parse(body.toString('utf8')));
+  } catch {
+    return Buffer.from(SnappyJS.compress(body));
+  }
 }
 
 const P = (fill: string): Part => ({ slot: 'path', fill });
@@ -72,6 +93,17 @@ export const ENDPOINTS: Endpoint[] = [
       ',"errorMessage":{"_producer":"https://p","_schemaURL":"https://s","message":', S('"disk full"'), ',"programmingLanguage":', S('"python"'), '}}}',
       ',"job":{"namespace":', S('"airflow"'), ',"name":', S('"fuzz_dag.load"'), '},"inputs":[{"namespace":', S('"postgres://db"'), ',"name":', S('"orders"'),
       ',"inputFacets":{"inputStatistics":{"_producer":"https://p","_schemaURL":"https://s","rowCount":', S('1200'), '}}}]}'],
+  },
+  {
+    // Prometheus remote write 1.0: a DCGM series and a counter with its metadata.
+    name: 'remote-write',
+    path: ['/api/v1/write'],
+    contentType: 'application/x-protobuf',
+    headers: () => ({ 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0' }),
+    encode: remoteWriteBody,
+    body: (n, now) => ['{"timeseries":[{"labels":[{"name":"__name__","value":', S('"DCGM_FI_DEV_GPU_UTIL"'), '},{"name":', S('"UUID"'), ',"value":', S(`"GPU-fz-${n}"`), '},{"name":"Hostname","value":', S('"fz-node"'),
+      '},{"name":"job","value":', S('"dcgm"'), '}],"samples":[{"value":', S('42'), ',"timestamp":', S(String(now)), '}]},{"labels":[{"name":"__name__","value":', S('"fz_requests_total"'), '},{"name":', S('"code"'), ',"value":', S('"200"'),
+      '}],"samples":[{"value":', S('7'), ',"timestamp":', S(String(now)), '}]}],"metadata":[{"type":', S('1'), ',"metricFamilyName":', S('"fz_requests_total"'), ',"help":', S('"Requests."'), '}]}'],
   },
   {
     name: 'sql',
@@ -142,5 +174,6 @@ export function build(e: Endpoint, n: number, nowMs: number, at: number, f: Frag
     return p.slot === 'json' ? f.json : f.text;
   };
   const path = Buffer.concat(e.path.map(fill)).toString('latin1');
-  return { path, body: Buffer.concat(e.body(n, nowMs).map(fill)) };
+  const body = Buffer.concat(e.body(n, nowMs).map(fill));
+  return { path, body: e.encode ? e.encode(body) : body };
 }
