@@ -46,6 +46,15 @@ describe('PCA reconstruction error', () => {
     expect(mine.errors[1]!).toBeGreaterThan(3 * mine.errors[0]!);
   });
 
+  it('keeps one more component when the cumulative share equals the target exactly, as sklearn (searchsorted side=right, + 1)', () => {
+    const fit = fitPca([[0.65, 0], [0, 0.35]], 0.65);
+    expect(fit.ok && fit.kept).toBe(2);
+    const fewer = fitPca([[0.65, 0], [0, 0.35]], 0.66);
+    expect(fewer.ok && fewer.kept).toBe(2);
+    const one = fitPca([[0.65, 0], [0, 0.35]], 0.64);
+    expect(one.ok && one.kept).toBe(1);
+  });
+
   it('refuses a non-square, non-finite or variance-free matrix with a reason', () => {
     expect(fitPca([[1, 0]], 0.65)).toMatchObject({ ok: false, reason: 'invalid_input' });
     expect(fitPca([[NaN]], 0.65)).toMatchObject({ ok: false, reason: 'non_finite_input' });
