@@ -49,6 +49,11 @@ const sli = z.discriminatedUnion('type', [
   z.object({ type: z.literal('availability'), model: z.string().min(1) }).strict(),
   /** Good events: predictions of the model answered ok within thresholdMs. */
   z.object({ type: z.literal('latency'), model: z.string().min(1), thresholdMs: z.number().positive() }).strict(),
+  /**
+   * Good events: predictions of the model whose time to first token (predictions.ttft_ms, from OTLP
+   * GenAI spans) is within thresholdMs. Predictions without a TTFT count as neither good nor bad.
+   */
+  z.object({ type: z.literal('ttft'), model: z.string().min(1), thresholdMs: z.number().positive() }).strict(),
   /** Good time: time during which the pipeline's last successful run is within its maxGapMs. */
   z.object({ type: z.literal('freshness'), pipeline: z.string().min(1) }).strict(),
 ]);

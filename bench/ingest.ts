@@ -1,9 +1,9 @@
 // npm run bench:ingest — prediction events (20 features each) per second through the whole path,
 // HTTP → bus → ClickHouse, embedded and with a real Kafka broker, beside the raw @clickhouse/client
 // insert rate of the same rows into the same engine. Writes its section of bench/RESULTS.md.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../storage/clickhouse.js';
 import { migrate } from '../storage/migrations.js';
@@ -12,6 +12,7 @@ import { predictionEvent } from '../core/schemas/events.js';
 import { validateConfig } from '../app/config.js';
 import { freePort, spawnMlobs, waitReady, REPO } from '../test/helpers/process.js';
 import { machineLine, writeSection } from './results.js';
+import { CASES, describe as describeClientCase, runCase, type ClientResult } from './kafka-clients.js';
 
 const N = Number(process.env.BENCH_EVENTS ?? 200_000);
 const BATCH = 1000;
@@ -28,31 +29,69 @@ function events(from: number, count: number, tag: string) {
   return out;
 }
 
-async function rawInsertRate(): Promise<number> {
+/** Rows per second of the insert loop alone, and the cores this process (engine included) used meanwhile. */
+async function rawInsertRate(): Promise<{ rate: number; cores: number }> {
   const store = await openStore({ database: 'benchraw', dataDir: mkdtempSync(join(tmpdir(), 'mlobs-bench-raw-')) });
   await migrate(store, validateConfig({}).storage.retentionDays);
   const received = Date.now();
   const rows = events(0, N, 'raw').map((e) => predictionRow(predictionEvent.parse(e), received));
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < rows.length; i += 20_000) await store.insert('predictions', rows.slice(i, i + 20_000));
   const secs = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   await store.close();
-  return N / secs;
+  return { rate: N / secs, cores: (cpu.user + cpu.system) / 1e6 / secs };
 }
 
-async function throughStack(label: string, env: Record<string, string>, tree = REPO): Promise<number> {
+/** What one run measured: the rate, and what the machine gave it (ratios within a run are what count). */
+interface Run {
+  rate: number;
+  /** Cores the load generator (this process) used on average during the run. */
+  generatorCpu: number;
+  /** Cores the stack's process used on average during the run. */
+  stackCpu: number;
+  /** 1-minute load average at the end of the run. */
+  load: number;
+}
+
+/** utime + stime of a process, seconds (Linux). */
+function processCpuSecs(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+async function throughStack(label: string, env: Record<string, string>, tree = REPO, opts: { discard?: boolean } = {}): Promise<Run> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'mlobs-bench-'));
-  const child = spawnMlobs(['up', '--port', String(port), '--data-dir', dataDir], { MLOBS_LOG_LEVEL: 'warn', KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env }, [], tree);
+  const args = ['up', '--port', String(port), '--data-dir', dataDir];
+  const childEnv = { MLOBS_LOG_LEVEL: 'warn', KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env };
+  // The discarding stack runs the same path with the predictions' inserts dropped (bench/discard-stack.ts).
+  const child = opts.discard
+    ? Object.assign(spawn(process.execPath, ['--import', 'tsx', 'bench/discard-stack.ts', ...args.slice(1)], { cwd: tree, env: { ...process.env, ...childEnv }, stdio: ['ignore', 'pipe', 'pipe'] }), { output: () => '' })
+    : spawnMlobs(args, childEnv, [], tree);
+  if (opts.discard) {
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    child.output = () => out;
+  }
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitReady(`${url}/readyz`, child);
     const bodies: string[] = [];
     for (let i = 0; i < N; i += BATCH) bodies.push(events(i, BATCH, label).map((e) => JSON.stringify(e)).join('\n'));
-    const count = async () => {
-      const r = await fetch(`${url}/v1/sql`, { method: 'POST', body: JSON.stringify({ query: 'SELECT count() c FROM predictions WHERE model = {m:String}', params: { m: `bench-${label}` } }) });
-      return ((await r.json()) as { data: { c: number }[] }).data[0]!.c;
-    };
+    const count = opts.discard
+      ? async () => {
+          const text = await (await fetch(`${url}/metrics`)).text();
+          return Number(/^mlobs_sink_rows_total\{kind="prediction"\} (\d+)/m.exec(text)?.[1] ?? 0);
+        }
+      : async () => {
+          const r = await fetch(`${url}/v1/sql`, { method: 'POST', body: JSON.stringify({ query: 'SELECT count() c FROM predictions WHERE model = {m:String}', params: { m: `bench-${label}` } }) });
+          return ((await r.json()) as { data: { c: number }[] }).data[0]!.c;
+        };
+    const cpu0 = process.cpuUsage();
+    const stack0 = processCpuSecs(child.pid!);
     const t0 = performance.now();
     let next = 0;
     const worker = async () => {
@@ -71,8 +110,10 @@ async function throughStack(label: string, env: Record<string, string>, tree = R
     const accepted = performance.now();
     while ((await count()) < N) await new Promise((r) => setTimeout(r, 50));
     const secs = (performance.now() - t0) / 1000;
-    console.log(`${label}: accepted in ${((accepted - t0) / 1000).toFixed(2)} s, stored in ${secs.toFixed(2)} s`);
-    return N / secs;
+    const cpu = process.cpuUsage(cpu0);
+    const run: Run = { rate: N / secs, generatorCpu: (cpu.user + cpu.system) / 1e6 / secs, stackCpu: (processCpuSecs(child.pid!) - stack0) / secs, load: loadavg()[0]! };
+    console.log(`${label}: accepted in ${((accepted - t0) / 1000).toFixed(2)} s, stored in ${secs.toFixed(2)} s; ${Math.round(run.rate)} events/s; load generator ${run.generatorCpu.toFixed(2)} cores, stack ${run.stackCpu.toFixed(2)} cores, load average ${run.load.toFixed(2)}`);
+    return run;
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
@@ -93,19 +134,26 @@ if (baselineRev) {
   baseline = { rev, embedded: [], current: [], kafka: [], kafkaCurrent: [] };
 }
 
-const raw = await rawInsertRate();
-console.log(`raw insert: ${Math.round(raw)} rows/s`);
+const rawRun = await rawInsertRate();
+const raw = rawRun.rate;
+const rawLoad = loadavg()[0]!;
+// Per core-second of CPU: what a shared machine distorts least (each process gets what the others leave).
+const rawPerCore = raw / rawRun.cores;
+console.log(`raw insert: ${Math.round(raw)} rows/s, ${rawRun.cores.toFixed(2)} cores, ${Math.round(rawPerCore)} rows per core-second (load average ${rawLoad.toFixed(2)})`);
 const embedded = await throughStack('embedded', {});
-console.log(`embedded whole path: ${Math.round(embedded)} events/s`);
+const embeddedDiscard = await throughStack('embdiscard', {}, REPO, { discard: true });
 const ROUNDS = 2;
 if (baseline) {
   for (let i = 0; i < ROUNDS; i++) {
-    baseline.embedded.push(await throughStack(`base${i}`, {}, baselineTree!));
-    baseline.current.push(i === 0 ? embedded : await throughStack(`cur${i}`, {}));
+    baseline.embedded.push((await throughStack(`base${i}`, {}, baselineTree!)).rate);
+    baseline.current.push(i === 0 ? embedded.rate : (await throughStack(`cur${i}`, {})).rate);
   }
   console.log(`embedded, baseline ${baseline.rev}: ${baseline.embedded.map(Math.round).join(', ')}; this tree: ${baseline.current.map(Math.round).join(', ')} events/s`);
 }
-let kafka: number | null = null;
+let kafka: Run | null = null;
+let kafkaTrusted: Run | null = null;
+let kafkaDiscard: Run | null = null;
+let clients: (ClientResult | ({ error: string } & (typeof CASES)[number]))[] = [];
 let brokers = process.env.KAFKA_BROKERS;
 let startedBroker = false;
 if (!brokers) {
@@ -113,13 +161,22 @@ if (!brokers) {
   brokers = /KAFKA_BROKERS=(\S+)/.exec(out)![1]!;
   startedBroker = true;
 }
+const TRUST_KEY = 'bench-only-trusted-producer-key-0123456789';
 try {
-  kafka = await throughStack('kafka', { KAFKA_BROKERS: brokers, MLOBS_KAFKA_TOPIC_PREFIX: `bench${Date.now()}.` });
-  console.log(`kafka whole path: ${Math.round(kafka)} events/s`);
+  const kenv = (tag: string, extra: Record<string, string> = {}) => ({ KAFKA_BROKERS: brokers!, MLOBS_KAFKA_TOPIC_PREFIX: `bench${tag}${Date.now()}.`, ...extra });
+  kafka = await throughStack('kafka', kenv('k'));
+  kafkaTrusted = await throughStack('ktrusted', kenv('t', { MLOBS_KAFKA_TRUSTED_PRODUCER_KEY: TRUST_KEY }));
+  kafkaDiscard = await throughStack('kdiscard', kenv('d', { MLOBS_KAFKA_TRUSTED_PRODUCER_KEY: TRUST_KEY }), REPO, { discard: true });
+  // The Kafka leg alone, each client, in this process (bench/kafka-clients.ts): the produce + consume ceiling.
+  for (const c of CASES.filter((c) => c.perSend === 1000 && (c.compression === 'none' || c.compression === 'lz4'))) {
+    const r = await runCase(brokers.split(','), c, N, `ingest${clients.length}`);
+    console.log(describeClientCase(r));
+    clients.push(r);
+  }
   if (baseline) {
     for (let i = 0; i < ROUNDS; i++) {
-      baseline.kafka.push(await throughStack(`kbase${i}`, { KAFKA_BROKERS: brokers, MLOBS_KAFKA_TOPIC_PREFIX: `benchb${i}${Date.now()}.` }, baselineTree!));
-      baseline.kafkaCurrent.push(i === 0 ? kafka : await throughStack(`kcur${i}`, { KAFKA_BROKERS: brokers, MLOBS_KAFKA_TOPIC_PREFIX: `benchc${i}${Date.now()}.` }));
+      baseline.kafka.push((await throughStack(`kbase${i}`, kenv(`b${i}`), baselineTree!)).rate);
+      baseline.kafkaCurrent.push(i === 0 ? kafka.rate : (await throughStack(`kcur${i}`, kenv(`c${i}`))).rate);
     }
     console.log(`kafka, baseline ${baseline.rev}: ${baseline.kafka.map(Math.round).join(', ')}; this tree: ${baseline.kafkaCurrent.map(Math.round).join(', ')} events/s`);
   }
@@ -128,18 +185,33 @@ try {
   if (baselineTree) execFileSync('git', ['worktree', 'remove', '--force', baselineTree], { cwd: REPO, stdio: 'ignore' });
 }
 
-const line = (name: string, v: number) => `| ${name} | ${Math.round(v).toLocaleString('en-US')} | ${(v / raw).toFixed(2)} | ${v >= 50_000 && v / raw >= 0.7 ? 'met' : 'missed'} |`;
+const fmt = (v: number) => Math.round(v).toLocaleString('en-US');
+const line = (name: string, r: Run | null, target = true) =>
+  r === null
+    ? `| ${name} | not measured | | | | | | | |`
+    : `| ${name} | ${fmt(r.rate)} | ${(r.rate / raw).toFixed(2)} | ${r.generatorCpu.toFixed(2)} | ${r.stackCpu.toFixed(2)} | ${fmt(r.rate / r.stackCpu)} | ${(r.rate / r.stackCpu / rawPerCore).toFixed(2)} | ${r.load.toFixed(2)} | ${target ? (r.rate >= 50_000 && r.rate / raw >= 0.7 ? 'met' : 'missed') : 'ceiling'} |`;
+const clientLine = (r: (typeof clients)[number]) =>
+  'error' in r
+    ? `| Kafka alone, ${r.client}, ${r.compression} (produce + consume, no parsing, no storage) | not supported here: ${r.error} | | | | | | | |`
+    : `| Kafka alone, ${r.client}, ${r.compression} (produce + consume, no parsing, no storage) | ${fmt(r.eventsPerSec)} | ${(r.eventsPerSec / raw).toFixed(2)} | ${(r.cpuMsPer1k * r.eventsPerSec / 1e6).toFixed(2)} | — | ${fmt(1e6 / r.cpuMsPer1k)} (both clients) | ${(1e6 / r.cpuMsPer1k / rawPerCore).toFixed(2)} | ${loadavg()[0]!.toFixed(2)} | ceiling |`;
 writeSection(
   'ingest',
   `${machineLine('embedded engine (chdb)')}
 ${N.toLocaleString('en-US')} prediction events with 20 numeric features, NDJSON batches of ${BATCH}, ${CONCURRENCY} concurrent HTTP clients in the same machine.
-Target: ≥ 50,000 events/s through the whole path and ≥ 0.7 of the raw insert rate.
+Target: ≥ 50,000 events/s through the whole path and ≥ 0.7 of the raw insert rate. "Generator" is the CPU (cores) this benchmark's process used during the run
+(the HTTP clients, or for "Kafka alone" both Kafka clients), "stack" the \`mlobs up\` process's; the load average is the machine's at the end of the run (it is shared).
+Per core-second: events (or rows) per second of CPU the process measured got, which a shared machine distorts less than wall-clock rates.
+"Discarding" runs the same stack with the predictions' inserts dropped (bench/discard-stack.ts): the ceiling of the path without the engine.
 
-| path | events/s | ratio to raw insert | target |
-|---|---|---|---|
-| raw insert of the same rows through the store (JSONCompactEachRow, embedded engine) | ${Math.round(raw).toLocaleString('en-US')} | 1.00 | — |
+| path | events/s | ratio to raw insert | generator cores | stack cores | events per stack core-second | ratio per core-second | load average | target |
+|---|---|---|---|---|---|---|---|---|
+| raw insert of the same rows through the store (JSONCompactEachRow, embedded engine) | ${fmt(raw)} | 1.00 | — | ${rawRun.cores.toFixed(2)} (this process) | ${fmt(rawPerCore)} | 1.00 | ${rawLoad.toFixed(2)} | — |
 ${line('HTTP → in-process bus → embedded ClickHouse', embedded)}
-${kafka === null ? '| HTTP → Kafka → embedded ClickHouse | not measured | | |' : line('HTTP → Kafka (local KRaft broker) → embedded ClickHouse', kafka)}${
+${line('HTTP → in-process bus → sink discarding the rows', embeddedDiscard, false)}
+${line('HTTP → Kafka (kafkajs, local KRaft broker) → embedded ClickHouse', kafka)}
+${line('the same with kafka.trustedProducerKey (sink skips validation of signed events)', kafkaTrusted)}
+${line('HTTP → Kafka (kafkajs, trusted key) → sink discarding the rows', kafkaDiscard, false)}
+${clients.map(clientLine).join('\n')}${
     baseline
       ? `
 
@@ -147,8 +219,8 @@ The same paths, this tree against the tree at ${baseline.rev} (\`BENCH_BASELINE=
 
 | path | ${baseline.rev} | this tree |
 |---|---|---|
-| embedded | ${baseline.embedded.map((v) => Math.round(v).toLocaleString('en-US')).join(', ')} | ${baseline.current.map((v) => Math.round(v).toLocaleString('en-US')).join(', ')} |
-| Kafka | ${baseline.kafka.map((v) => Math.round(v).toLocaleString('en-US')).join(', ') || 'not measured'} | ${baseline.kafkaCurrent.map((v) => Math.round(v).toLocaleString('en-US')).join(', ') || 'not measured'} |`
+| embedded | ${baseline.embedded.map(fmt).join(', ')} | ${baseline.current.map(fmt).join(', ')} |
+| Kafka | ${baseline.kafka.map(fmt).join(', ') || 'not measured'} | ${baseline.kafkaCurrent.map(fmt).join(', ') || 'not measured'} |`
       : ''
   }`,
 );

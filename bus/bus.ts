@@ -9,6 +9,8 @@ export interface BusMessage {
   timestampMs: number;
   /** The event already validated by an in-process producer; only a bus no outside producer can write to carries it. */
   validated?: unknown;
+  /** Message headers (Kafka); see bus/trust.ts for the one mlobs reads. */
+  headers?: Record<string, Buffer | string | undefined>;
 }
 
 export interface OutgoingMessage {
@@ -16,6 +18,8 @@ export interface OutgoingMessage {
   value: string | Buffer;
   /** The validated event, for buses that may hand it to the consumer as is (see BusMessage.validated). */
   validated?: unknown;
+  /** Headers for buses that carry them (Kafka); the in-process bus drops them. */
+  headers?: Record<string, string>;
 }
 
 /** A batch handler: resolving commits every message in the batch; rejecting leaves them to be delivered again. */

@@ -148,6 +148,7 @@ export class KafkaBus implements Bus {
           key: m.key ? m.key.toString() : null,
           value: m.value ?? Buffer.alloc(0),
           timestampMs: Number(m.timestamp),
+          ...(m.headers && Object.keys(m.headers).length ? { headers: m.headers as BusMessage['headers'] } : {}),
         }));
         for (let i = 0; i < all.length; i += opts.maxBatchSize) {
           const chunk = all.slice(i, i + opts.maxBatchSize);

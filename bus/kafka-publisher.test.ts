@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Kafka } from 'kafkajs';
 import { silentLogger } from '../core/log.js';
 import { KafkaPublisher } from './kafka-publisher.js';
+import { waitUntil } from '../test/helpers/eventually.js';
 
 /** A kafkajs stand-in whose producers record their sends; a send to topic `fail` is held until released, then fails as a lost connection does. */
 function fakeKafka() {
@@ -31,13 +32,7 @@ function fakeKafka() {
   return { kafka, sends, releaseAll, maxActive: () => maxActive, heldCount: () => held.length };
 }
 
-async function until(what: string, check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const until = (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 5_000) => waitUntil(check, { timeoutMs, what, intervalMs: 20 });
 
 describe('KafkaPublisher', () => {
   it('never sends a batch on a producer whose earlier send failed, and sends one batch at a time per producer', async () => {

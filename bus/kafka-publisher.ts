@@ -152,7 +152,7 @@ export class KafkaPublisher {
     // in fact been written, the broker would take that send for a duplicate and drop it, though acknowledged.
     const send = slot.tail.then(() => {
       if (slot.retired) throw new Retired();
-      return slot.producer.send({ topic, acks: -1, timeout: this.opts.publishTimeoutMs, compression: CompressionTypes.None, messages: messages.map((m) => ({ key: m.key ?? null, value: m.value })) });
+      return slot.producer.send({ topic, acks: -1, timeout: this.opts.publishTimeoutMs, compression: CompressionTypes.None, messages: messages.map((m) => ({ key: m.key ?? null, value: m.value, ...(m.headers ? { headers: m.headers } : {}) })) });
     });
     const settled = () => slot.inFlight.delete(send);
     // Retired here, before the next queued send looks, not when this publish's await resumes (later ticks).

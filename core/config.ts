@@ -142,6 +142,9 @@ export const baseConfigShape = {
         // How long an ingest request may wait for the brokers before it is answered 503: producers
         // must learn quickly to back off during an outage. An HTTP request waiting minutes helps no one.
         publishTimeoutMs: positiveDurationMs.refine((v) => v <= 120_000, 'at most 2m').default(5_000),
+        // A secret shared by the mlobs processes only: events their ingest validated are published
+        // signed with it, and the sink does not validate them again (bus/trust.ts says the trade-offs).
+        trustedProducerKey: z.string().min(32, 'at least 32 characters').optional(),
       })
       .strict()
       .prefault({}),
@@ -287,6 +290,7 @@ export function loadConfig<S extends z.ZodType<BaseConfig> = typeof baseConfigSc
   if (env.CLICKHOUSE_READER_PASSWORD) set(['storage', 'readerPassword'], env.CLICKHOUSE_READER_PASSWORD);
   if (env.KAFKA_BROKERS) set(['kafka', 'brokers'], list(env.KAFKA_BROKERS));
   if (env.MLOBS_KAFKA_TOPIC_PREFIX) set(['kafka', 'topicPrefix'], env.MLOBS_KAFKA_TOPIC_PREFIX);
+  if (env.MLOBS_KAFKA_TRUSTED_PRODUCER_KEY) set(['kafka', 'trustedProducerKey'], env.MLOBS_KAFKA_TRUSTED_PRODUCER_KEY);
   if (env.MLOBS_DCGM_TARGETS) set(['collectors', 'dcgm', 'targets'], list(env.MLOBS_DCGM_TARGETS));
   if (env.MLOBS_PORT) set(['server', 'port'], envInt('MLOBS_PORT'));
   if (env.MLOBS_HOST) set(['server', 'host'], env.MLOBS_HOST);

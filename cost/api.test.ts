@@ -15,7 +15,14 @@ let s: Awaited<ReturnType<typeof testStack>>;
 const FROM = '2026-11-20T00:00:00Z';
 const TO = '2026-11-20T04:00:00Z';
 
-const pred = (model: string, id: string, ts: number) => ({ model, prediction_id: id, timestamp: ts, features: { x: 1 }, prediction: 1 });
+const pred = (model: string, id: string, ts: number, tokens: Record<string, number> = {}) => ({ model, prediction_id: id, timestamp: ts, features: { x: 1, ...tokens }, prediction: 1 });
+// GenAI token features of the fraud-detector's predictions, cycling: 17 + 4, 33 + 9, and an output count alone (12):
+// 75 tokens per three predictions, 30,000 over the window's 1,200.
+const TOKENS: Record<string, number>[] = [
+  { 'gen_ai.usage.input_tokens': 17, 'gen_ai.usage.output_tokens': 4 },
+  { 'gen_ai.usage.input_tokens': 33, 'gen_ai.usage.output_tokens': 9 },
+  { 'gen_ai.usage.output_tokens': 12 },
+];
 
 beforeAll(async () => {
   s = await testStack({ storage: { retentionDays: FIXTURE_RETENTION }, cost: FLEET_COST_CONFIG });
@@ -24,9 +31,10 @@ beforeAll(async () => {
     const res = await s.post('/v1/gpu/metrics', toExposition(batch), { 'content-type': 'text/plain' });
     expect(res.status).toBe(202);
   }
-  const fraud = Array.from({ length: 1200 }, (_, i) => pred('fraud-detector', `f-${i}`, T0 + i * 10_000));
+  const fraud = Array.from({ length: 1200 }, (_, i) => pred('fraud-detector', `f-${i}`, T0 + i * 10_000, TOKENS[i % 3]));
   const eta = Array.from({ length: 600 }, (_, i) => pred('eta-regressor', `e-${i}`, T0 + i * 20_000));
-  const before = Array.from({ length: 50 }, (_, i) => pred('fraud-detector', `p-${i}`, T0 - HOUR + i * 1000));
+  // Before the window: their tokens must not count.
+  const before = Array.from({ length: 50 }, (_, i) => pred('fraud-detector', `p-${i}`, T0 - HOUR + i * 1000, TOKENS[0]));
   for (const batch of [fraud, fraud.slice(0, 100), eta, before]) expect((await s.post('/v1/predictions', batch)).status).toBe(202);
   await s.drain();
 });
@@ -78,6 +86,17 @@ describe('GET /v1/cost over the hand-computed fleet', () => {
     expect(body.groups.find((g) => g.group === 'fraud-detector')).toMatchObject({ predictions: 1200, costPer1kPredictions: 8 });
     expect(body.groups.find((g) => g.group === 'eta-regressor')).toMatchObject({ predictions: 600, costPer1kPredictions: 3 });
     expect(body.groups.find((g) => g.group === '(unmapped)')).toMatchObject({ predictions: 0, costPer1kPredictions: null });
+  });
+
+  it('gives each model the cost per 1,000 tokens of its predictions, counting a resent prediction\'s tokens once and null without tokens', async () => {
+    const { body } = await get({ by: 'model', from: FROM, to: TO });
+    // By hand: fraud-detector costs 9.60 over the window (8 per 1,000 of its 1,200 predictions); its
+    // predictions carry 30,000 tokens (the 100 resent ones counted once, the 50 before the window not
+    // at all): 9.60 / 30,000 × 1,000 = 0.32.
+    expect(body.groups.find((g) => g.group === 'fraud-detector')).toMatchObject({ cost: 9.6, tokens: 30_000, costPer1kTokens: 0.32 });
+    // eta-regressor's predictions carry no token features: no tokens, no cost per token (not 0, not Infinity).
+    expect(body.groups.find((g) => g.group === 'eta-regressor')).toMatchObject({ tokens: null, costPer1kTokens: null });
+    expect(body.groups.find((g) => g.group === '(unmapped)')).toMatchObject({ tokens: null, costPer1kTokens: null });
   });
 
   it('agrees exactly with the reference integration over the stored samples', async () => {
@@ -153,6 +172,13 @@ describe('mlobs cost', () => {
     expect(text).toMatch(/^TOTAL\s+13\.30\s.*\s21\.62\s/m);
     expect(text).toMatch(/unobserved.*0\.98 GPU-hours/);
     expect(text).toMatch(/previous period .*: 4\.80 USD, change 16\.82 \(350\.42%\)/);
+  });
+
+  it('prints the tokens and cost per 1,000 tokens of each model in the table', async () => {
+    const text = await run('--by', 'model', '--from', FROM, '--to', TO);
+    expect(text).toMatch(/^\s*model\s.*\spredictions\s+cost_per_1k_predictions\s+tokens\s+cost_per_1k_tokens\s/m);
+    expect(text).toMatch(/^fraud-detector\s.*\s1200\s+8\.0000\s+30000\s+0\.3200\s/m);
+    expect(text).toMatch(/^eta-regressor\s.*\s600\s+3\.0000\s+-\s+-\s/m);
   });
 
   it('prints CSV with one line per group and a total line', async () => {

@@ -23,7 +23,12 @@ function columns(r: CostReport): Column[] {
     { head: 'idle_cost', value: (g) => g.idleCost },
   ];
   if (r.by === 'model') {
-    cols.push({ head: 'predictions', value: (g) => g.predictions }, { head: 'cost_per_1k_predictions', value: (g) => g.costPer1kPredictions });
+    cols.push(
+      { head: 'predictions', value: (g) => g.predictions },
+      { head: 'cost_per_1k_predictions', value: (g) => g.costPer1kPredictions },
+      { head: 'tokens', value: (g) => g.tokens },
+      { head: 'cost_per_1k_tokens', value: (g) => g.costPer1kTokens },
+    );
   }
   cols.push({ head: 'previous_cost', value: (g) => g.previousCost }, { head: 'cost_change', value: (g) => g.costChange });
   return cols;
@@ -57,8 +62,8 @@ export function toTable(r: CostReport): string {
     if (v === null || v === undefined) return '-';
     if (c.head.endsWith('hours')) return v.toFixed(2);
     if (c.head === 'efficiency' || c.head === 'avg_utilisation') return `${(v * 100).toFixed(1)}%`;
-    if (c.head === 'predictions') return String(v);
-    return money(v, c.head === 'cost_per_1k_predictions' ? 4 : 2);
+    if (c.head === 'predictions' || c.head === 'tokens') return String(v);
+    return money(v, c.head.startsWith('cost_per_1k_') ? 4 : 2);
   };
   const rows = [...r.groups, totalRow(r)].map((g) => cols.map((c) => text(c, g)));
   const heads = cols.map((c) => c.head);

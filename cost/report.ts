@@ -23,11 +23,15 @@ export interface CostFigures {
   idleCost: number;
 }
 
-/** One group's line; `predictions` and `costPer1kPredictions` only when grouping by model. */
+/** One group's line; `predictions`, `tokens` and the costs per 1,000 of each only when grouping by model. */
 export interface CostGroup extends CostFigures {
   group: string;
   predictions?: number;
   costPer1kPredictions?: number | null;
+  /** Input plus output tokens (the predictions' GenAI token features) of the model's distinct predictions; null when none carries them. */
+  tokens?: number | null;
+  /** Allocated-basis cost / tokens × 1000; null without tokens. */
+  costPer1kTokens?: number | null;
   previousCost: number | null;
   costChange: number | null;
 }
@@ -58,7 +62,7 @@ export interface ReportInput {
   current: readonly UsageRow[];
   previous: readonly UsageRow[];
   /** Distinct predictions per model in each period; needed only when grouping by model. */
-  predictions?: { current: ReadonlyMap<string, number>; previous: ReadonlyMap<string, number> };
+  predictions?: { current: ReadonlyMap<string, number>; previous: ReadonlyMap<string, number>; tokens?: ReadonlyMap<string, number> };
   mapper: PodMapper;
   currency: string;
   idleThreshold: number;
@@ -256,6 +260,9 @@ export function buildReport(input: ReportInput): CostReport {
       const n = mapped ? (input.predictions?.current.get(k) ?? 0) : 0;
       g.predictions = n;
       g.costPer1kPredictions = mapped && n > 0 ? round(((current.get(k)?.cost ?? 0) / n) * 1000, 4) : null;
+      const tokens = mapped ? (input.predictions?.tokens?.get(k) ?? null) : null;
+      g.tokens = tokens;
+      g.costPer1kTokens = tokens !== null && tokens > 0 ? round(((current.get(k)?.cost ?? 0) / tokens) * 1000, 4) : null;
     }
     return g;
   });

@@ -58,19 +58,34 @@ export async function queryUsage(store: Store, q: UsageQuery): Promise<{ current
   return { current, previous };
 }
 
-/** Distinct predictions per model in [previousFromMs, fromMs) and [fromMs, endMs); duplicates stored twice count once. */
+// GenAI token counts travel as these numeric features (collector/otlp/span-prediction.ts).
+const INPUT_TOKENS = 'gen_ai.usage.input_tokens';
+const OUTPUT_TOKENS = 'gen_ai.usage.output_tokens';
+
+/**
+ * Distinct predictions per model in [previousFromMs, fromMs) and [fromMs, endMs), and the tokens
+ * (input + output features) of the current window's distinct predictions: a prediction resent and
+ * stored twice counts once, its tokens too. A model none of whose predictions carries a token
+ * feature has no entry in `tokens`.
+ */
 export async function queryPredictions(store: Store, q: Pick<UsageQuery, 'fromMs' | 'endMs' | 'previousFromMs'>) {
   const res = await store.readOnlyQuery(
-    `SELECT model, uniqExactIf(prediction_id, ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC')) AS current,
-       uniqExactIf(prediction_id, ts < fromUnixTimestamp64Milli({from:Int64}, 'UTC')) AS previous
-     FROM ${store.database}.predictions
-     WHERE ts >= fromUnixTimestamp64Milli({previous:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({end:Int64}, 'UTC')
+    `SELECT model, uniqExactIf(prediction_id, in_window) AS current, uniqExactIf(prediction_id, NOT in_window) AS previous,
+       sumIf(n_tokens, in_window AND has_tokens) AS tokens, countIf(in_window AND has_tokens) AS with_tokens
+     FROM (
+       SELECT model, prediction_id, ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AS in_window,
+         any(num_features[{input:String}] + num_features[{output:String}]) AS n_tokens,
+         any(mapContains(num_features, {input:String}) OR mapContains(num_features, {output:String})) AS has_tokens
+       FROM ${store.database}.predictions
+       WHERE ts >= fromUnixTimestamp64Milli({previous:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({end:Int64}, 'UTC')
+       GROUP BY model, prediction_id, in_window)
      GROUP BY model`,
-    { from: q.fromMs, end: q.endMs, previous: q.previousFromMs },
+    { from: q.fromMs, end: q.endMs, previous: q.previousFromMs, input: INPUT_TOKENS, output: OUTPUT_TOKENS },
   );
   return {
     current: new Map(res.data.map((r) => [String(r.model), Number(r.current)])),
     previous: new Map(res.data.map((r) => [String(r.model), Number(r.previous)])),
+    tokens: new Map(res.data.filter((r) => Number(r.with_tokens) > 0).map((r) => [String(r.model), Number(r.tokens)])),
   };
 }
 

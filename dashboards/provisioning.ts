@@ -29,7 +29,19 @@ export function datasourcesYaml(o: ProvisioningOptions = COMPOSE_DEFAULTS): stri
         uid: DATASOURCES.clickhouse.uid,
         type: DATASOURCES.clickhouse.type,
         isDefault: true,
-        jsonData: { host: ch.host, port: ch.port, protocol: ch.protocol, ...(ch.path ? { path: ch.path } : {}), username: ch.username, defaultDatabase: ch.database, secure: false },
+        jsonData: {
+          host: ch.host,
+          port: ch.port,
+          protocol: ch.protocol,
+          ...(ch.path ? { path: ch.path } : {}),
+          username: ch.username,
+          defaultDatabase: ch.database,
+          secure: false,
+          // OTLP data is stored in the OpenTelemetry Collector ClickHouse exporter's tables, so the
+          // plugin's OpenTelemetry mode reads them with no column mapping (Explore → Traces / Logs).
+          traces: { defaultDatabase: ch.database, defaultTable: 'otel_traces', otelEnabled: true, otelVersion: 'latest', durationUnit: 'nanoseconds' },
+          logs: { defaultDatabase: ch.database, defaultTable: 'otel_logs', otelEnabled: true, otelVersion: 'latest' },
+        },
         secureJsonData: { password: ch.password },
       },
       { name: DATASOURCES.prometheus.name, uid: DATASOURCES.prometheus.uid, type: DATASOURCES.prometheus.type, access: 'proxy', url: o.prometheusUrl, jsonData: { timeInterval: '15s' } },

@@ -34,6 +34,8 @@ export const referenceSpecSchema = z.discriminatedUnion('type', [
   // The reference is the current window moved back by `offset` (e.g. 7d: the same hours of last week).
   z.object({ type: z.literal('rolling'), offset: durationMs }).strict(),
   z.object({ type: z.literal('upload') }).strict(),
+  // Another model_version: over the current window (canary, shadow) unless from/to give a stored window of it.
+  z.object({ type: z.literal('version'), version: z.string().min(1).max(128), from: timestampMs.optional(), to: timestampMs.optional() }).strict(),
 ]);
 export type ReferenceSpec = z.infer<typeof referenceSpecSchema>;
 
@@ -56,6 +58,21 @@ const modelSchema = z
     features: z.record(z.string(), featureOverride).default({}),
     task: z.enum(['classification', 'regression']).optional(),
     positiveClass: z.string().optional(),
+    /**
+     * CBPE (quality estimated without labels, quality/estimate.ts): the minimum of each estimated
+     * metric; a scheduled window whose estimate falls below it is a drifted `@estimated` row, which
+     * alerting reads like any drift signal.
+     */
+    estimated: z
+      .object({
+        minimum: z
+          .object({ accuracy: z.number().min(0).max(1), precision: z.number().min(0).max(1), recall: z.number().min(0).max(1), f1: z.number().min(0).max(1), roc_auc: z.number().min(0).max(1) })
+          .partial()
+          .strict()
+          .default({}),
+      })
+      .strict()
+      .optional(),
     schedule: z
       .object({
         every: durationMs,
@@ -85,6 +102,15 @@ export const driftConfigSchema = z
     minValues: z.number().int().positive().default(30),
     bins: z.number().int().min(2).max(100).default(10),
     maxCategories: z.number().int().min(2).max(10_000).default(1000),
+    /**
+     * Sparse categorical tables (stats/sparse.ts): categories expected fewer than `minExpected` times
+     * on the smaller side are pooled into one cell (0: never); JS and PSI on categories alarm only
+     * when the pooled table's chi-square p-value is below `noiseAlpha` too (0: no such condition).
+     */
+    sparse: z
+      .object({ minExpected: z.number().min(0).max(1000).default(5), noiseAlpha: z.number().min(0).lt(1).default(0.01) })
+      .strict()
+      .prefault({}),
     /** Grid cells per feature for Wasserstein; more cells narrow the error bound (2·range/cells). */
     wassersteinCells: z.number().int().min(64).max(1 << 20).default(65536),
     /** Up to this many values (both sides) Wasserstein is computed exactly on the distinct values. */
@@ -164,7 +190,10 @@ export const driftConfigSchema = z
     c.models.forEach((m, i) => {
       if (seen.has(m.model)) ctx.addIssue({ code: 'custom', path: ['models', i, 'model'], message: `duplicate model ${m.model}` });
       seen.add(m.model);
-      const reversed = m.reference?.type === 'window' ? windowError(m.reference.from, m.reference.to) : null;
+      if (m.reference?.type === 'version' && (m.reference.from === undefined) !== (m.reference.to === undefined)) {
+        ctx.addIssue({ code: 'custom', path: ['models', i, 'reference'], message: 'a version reference takes both from and to, or neither' });
+      }
+      const reversed = m.reference?.type === 'window' || (m.reference?.type === 'version' && m.reference.from !== undefined) ? windowError(m.reference.from!, m.reference.to!) : null;
       if (reversed) ctx.addIssue({ code: 'custom', path: ['models', i, 'reference'], message: reversed });
     });
   });

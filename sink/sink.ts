@@ -6,6 +6,7 @@ import type { Metrics } from '../core/metrics.js';
 import type { Bus, BusMessage, Consumption } from '../bus/bus.js';
 import { toEvent, type DeadLetterQueue } from '../bus/dead-letters.js';
 import type { Store } from '../storage/store.js';
+import type { ProducerTrust } from '../bus/trust.js';
 import { ROW_BUILDERS } from '../storage/rows.js';
 import { decodeStage, insertStage, messageId, rowStage, tokenFor, type Rejected } from './stages.js';
 
@@ -30,6 +31,8 @@ export interface SinkDeps {
   random?: () => number;
   /** The oldest event time the kind's table keeps; older events become dead letters. */
   oldestAcceptedMs?: () => number | undefined;
+  /** Verifies the header of messages mlobs's own ingest validated; absent, every message is validated. */
+  trust?: ProducerTrust;
 }
 
 /** Exponential backoff with full jitter, as AWS recommends, capped at maxMs. */
@@ -103,7 +106,7 @@ export class Sink {
 
   private async handleBatch(batch: BusMessage[]): Promise<void> {
     const { kind } = this.opts;
-    const decoded = decodeStage(kind, batch, this.deps.oldestAcceptedMs?.());
+    const decoded = decodeStage(kind, batch, this.deps.oldestAcceptedMs?.(), this.deps.trust);
     if (decoded.rejected.length) await this.keepDead(decoded.rejected);
     const { rows, messages } = rowStage(kind, decoded.events);
     const poison = await insertStage((r, token) => this.insert(r, token), rows, messages, tokenFor(batch));

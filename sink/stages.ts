@@ -4,9 +4,10 @@
  * input; the Sink class only runs them in order and commits.
  */
 import type { EventKind } from '../core/schemas/kinds.js';
-import { decodeEvent, type EventOf } from '../core/schemas/validate.js';
+import { decodeEvent, decodeTrustedEvent, type EventOf } from '../core/schemas/validate.js';
 import { MlobsError, errorMessage } from '../core/errors.js';
 import type { BusMessage } from '../bus/bus.js';
+import { TRUST_HEADER, type ProducerTrust } from '../bus/trust.js';
 import { buildRow } from '../storage/rows.js';
 
 /** A message that cannot be stored, and why; it becomes a dead letter. */
@@ -23,9 +24,10 @@ export function messageId(m: BusMessage): string {
 
 /**
  * Decode: strict UTF-8, JSON, the kind's schema and its retention. A message an in-process producer
- * already validated (only a bus no outside producer writes to carries one) is taken as it is.
+ * already validated (only a bus no outside producer writes to carries one) is taken as it is; one
+ * whose trust header verifies (mlobs's own ingest wrote it, see bus/trust.ts) skips the schema.
  */
-export function decodeStage<K extends EventKind>(kind: K, batch: BusMessage[], oldestMs: number | undefined) {
+export function decodeStage<K extends EventKind>(kind: K, batch: BusMessage[], oldestMs: number | undefined, trust?: ProducerTrust) {
   const events: { message: BusMessage; event: EventOf<K> }[] = [];
   const rejected: Rejected[] = [];
   for (const message of batch) {
@@ -33,7 +35,8 @@ export function decodeStage<K extends EventKind>(kind: K, batch: BusMessage[], o
       events.push({ message, event: message.validated as EventOf<K> });
       continue;
     }
-    const d = decodeEvent(kind, message.value, { oldestMs });
+    const trusted = trust !== undefined && trust.verify(kind, message.value, message.headers?.[TRUST_HEADER]);
+    const d = trusted ? decodeTrustedEvent<K>(message.value, { oldestMs }) : decodeEvent(kind, message.value, { oldestMs });
     if (d.ok) events.push({ message, event: d.event });
     else rejected.push({ message, reason: d.reason, error: d.error });
   }

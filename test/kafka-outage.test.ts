@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { feed, testStack } from './helpers/stack.js';
 import { REPO, freePort } from './helpers/process.js';
+import { waitUntil } from './helpers/eventually.js';
 
 const run = promisify(execFile);
 const PUBLISH_TIMEOUT_MS = 2_000;
@@ -41,13 +42,7 @@ async function pickPort(): Promise<number> {
 }
 
 /** Waits until `check()` holds; throws with `what` when `timeoutMs` passes first. */
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 5_000) => waitUntil(check, { timeoutMs, what, intervalMs: 20 });
 
 beforeAll(async () => {
   port = await pickPort();

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command (npm test): checks for the external reference tools some tests compare against
-# (kcat produces to Kafka as outside producers do, promtool checks the exported Prometheus rules,
+# (kcat produces to Kafka as outside producers do, promtool checks the exported Prometheus rules, scikit-learn checks CBPE calibration,
 # a real Alertmanager receives alerts, Chromium renders the dashboards and the HTML drift report;
 # the JDK and Maven build the local Kafka broker and the Java OTLP client), starts a real Kafka broker,
 # builds the Java OTLP client, runs every test file,
@@ -28,10 +28,11 @@ command -v mvn >/dev/null || missing+=(maven)
 command -v promtool >/dev/null || missing+=(prometheus)
 command -v prometheus-alertmanager >/dev/null || missing+=(prometheus-alertmanager)
 command -v chromium >/dev/null || missing+=(chromium)
-# NumPy / SciPy / scikit-learn recompute the multivariate and embedding drift statistics (drift/multivariate).
-python3 -c 'import numpy' 2>/dev/null || missing+=(python3-numpy)
-python3 -c 'import scipy' 2>/dev/null || missing+=(python3-scipy)
-python3 -c 'import sklearn' 2>/dev/null || missing+=(python3-sklearn)
+# Debian's python3 with NumPy, SciPy and scikit-learn: CBPE's calibration (drift/stats/cbpe.test.ts) and the
+# multivariate / embedding drift statistics (drift/stats/multivariate.test.ts, drift/multivariate.test.ts).
+/usr/bin/python3 -c 'import numpy' 2>/dev/null || missing+=(python3-numpy)
+/usr/bin/python3 -c 'import scipy' 2>/dev/null || missing+=(python3-scipy)
+/usr/bin/python3 -c 'import sklearn' 2>/dev/null || missing+=(python3-sklearn)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ] || [ ! -e /etc/debian_version ]; then
     echo "npm test needs these external tools, which are missing: ${missing[*]}" >&2

@@ -26,20 +26,31 @@ export class SloEventCounters {
       return;
     }
     if (upto <= this.cursorMs) return;
-    const thresholds = [...new Set(event.flatMap((s) => (s.sli.type === 'latency' ? [s.sli.thresholdMs] : [])))];
+    const thresholdsOf = (type: 'latency' | 'ttft') => [...new Set(event.flatMap((s) => (s.sli.type === type ? [s.sli.thresholdMs] : [])))];
+    const thresholds = thresholdsOf('latency');
+    const ttftThresholds = thresholdsOf('ttft');
     const models = [...new Set(event.map((s) => (s.sli as { model: string }).model))];
+    // A prediction without a TTFT (ttft_ms NULL) is neither good nor bad for a ttft SLO, as in alerting/slo/sli.ts.
     const rows = await this.store.query<Record<string, any>>(
       `SELECT model, count() AS total, countIf(status != 'ok') AS errors, countIf(latency_ms IS NOT NULL) AS timed,
-              sumForEach(arrayMap(t -> toUInt64(latency_ms IS NOT NULL AND latency_ms > t), {thresholds:Array(Float64)})) AS slow
+              sumForEach(arrayMap(t -> toUInt64(latency_ms IS NOT NULL AND latency_ms > t), {thresholds:Array(Float64)})) AS slow,
+              countIf(ttft_ms IS NOT NULL) AS ttft_timed,
+              sumForEach(arrayMap(t -> toUInt64(ttft_ms IS NOT NULL AND ttft_ms > t), {ttftThresholds:Array(Float64)})) AS ttft_slow
        FROM ${this.store.database}.predictions
        WHERE model IN {models:Array(String)} AND status != 'no_response' AND received_at > fromUnixTimestamp64Milli({from:Int64}) AND received_at <= fromUnixTimestamp64Milli({to:Int64})
        GROUP BY model`,
-      { thresholds: thresholds.length ? thresholds : [0], models, from: this.cursorMs, to: upto },
+      { thresholds: thresholds.length ? thresholds : [0], ttftThresholds: ttftThresholds.length ? ttftThresholds : [0], models, from: this.cursorMs, to: upto },
     );
     this.cursorMs = upto;
     for (const r of rows) {
       for (const s of event.filter((x) => (x.sli as { model: string }).model === r.model)) {
-        const [total, bad] = s.sli.type === 'availability' ? [Number(r.total), Number(r.errors)] : [Number(r.timed), Number(r.slow[thresholds.indexOf((s.sli as { thresholdMs: number }).thresholdMs)] ?? 0)];
+        const threshold = (s.sli as { thresholdMs?: number }).thresholdMs ?? 0;
+        const [total, bad] =
+          s.sli.type === 'availability'
+            ? [Number(r.total), Number(r.errors)]
+            : s.sli.type === 'ttft'
+              ? [Number(r.ttft_timed), Number(r.ttft_slow[ttftThresholds.indexOf(threshold)] ?? 0)]
+              : [Number(r.timed), Number(r.slow[thresholds.indexOf(threshold)] ?? 0)];
         this.counter.inc({ slo: s.name, outcome: 'bad' }, bad);
         this.counter.inc({ slo: s.name, outcome: 'good' }, total - bad);
       }

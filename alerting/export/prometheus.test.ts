@@ -14,6 +14,7 @@ const cfg = alertingConfigSchema.parse({
   slos: [
     { name: 'fraud-availability', service: 'fraud', sli: { type: 'availability', model: 'fraud-detector' }, objective: 0.99, annotations: { runbookUrl: 'https://runbooks.example/fraud' } },
     { name: 'fraud-latency', service: 'fraud', sli: { type: 'latency', model: 'fraud-detector', thresholdMs: 250 }, objective: 0.995, periodMs: '28d', ticket: false },
+    { name: 'llm-ttft', service: 'chat', sli: { type: 'ttft', model: 'llama-3.1-8b', thresholdMs: 500 }, objective: 0.95, page: false },
     { name: 'features-freshness', sli: { type: 'freshness', pipeline: 'features-daily' }, objective: 0.9 },
   ],
 });
@@ -40,7 +41,7 @@ describe('mlobs slo export-prometheus', () => {
 
   it('passes promtool check rules', () => {
     writeFileSync(join(dir, 'rules.yml'), prometheusRulesYaml(cfg));
-    expect(run(['check', 'rules', 'rules.yml'])).toMatch(/SUCCESS: 47 rules found/);
+    expect(run(['check', 'rules', 'rules.yml'])).toMatch(/SUCCESS: 62 rules found/);
   });
 
   it('fires the exported page alert on a synthetic series in promtool test rules, and stays quiet on a healthy one', () => {

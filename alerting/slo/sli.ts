@@ -25,14 +25,19 @@ FROM (SELECT model, toUnixTimestamp64Milli(ts) AS t, status FROM ${db}.predictio
         AND ts > fromUnixTimestamp64Milli({from:Int64}) AND ts <= fromUnixTimestamp64Milli({now:Int64}))
 GROUP BY model`;
 
-const LATENCY = (db: string) => `
+// Latency and time to first token share one query over their column: rows without a value (a
+// prediction whose server sent no TTFT, e.g. a non-streaming call) count as neither good nor bad.
+const TIMED = (db: string, column: 'latency_ms' | 'ttft_ms') => `
 SELECT model,
   sumForEach(arrayMap(s -> toUInt64(t > s), {starts:Array(Int64)})) AS total,
-  sumForEach(arrayMap(s -> toUInt64(t > s AND latency > {threshold:Float64}), {starts:Array(Int64)})) AS bad
-FROM (SELECT model, toUnixTimestamp64Milli(ts) AS t, assumeNotNull(latency_ms) AS latency FROM ${db}.predictions FINAL
-      WHERE model IN {models:Array(String)} AND latency_ms IS NOT NULL AND status != 'no_response'
+  sumForEach(arrayMap(s -> toUInt64(t > s AND took > {threshold:Float64}), {starts:Array(Int64)})) AS bad
+FROM (SELECT model, toUnixTimestamp64Milli(ts) AS t, assumeNotNull(${column}) AS took FROM ${db}.predictions FINAL
+      WHERE model IN {models:Array(String)} AND ${column} IS NOT NULL AND status != 'no_response'
         AND ts > fromUnixTimestamp64Milli({from:Int64}) AND ts <= fromUnixTimestamp64Milli({now:Int64}))
 GROUP BY model`;
+
+/** The SLI types counted over a duration column of predictions, with the column each reads. */
+const TIMED_COLUMN = { latency: 'latency_ms', ttft: 'ttft_ms' } as const;
 
 const SUCCESSES = (db: string) => `
 SELECT pipeline, arraySort(groupArray(t)) AS ts
@@ -45,7 +50,7 @@ type Row = { model: string; total: (number | string)[]; bad: (number | string)[]
 
 /**
  * Counts bad and total events of each SLO over each of `windowsMs` ending at `now`, with one query per
- * SLI family (availability; latency per threshold; freshness). Returns counts keyed by SLO name.
+ * SLI family (availability; latency and TTFT per threshold; freshness). Returns counts keyed by SLO name.
  */
 export async function countWindows(
   store: Store,
@@ -70,11 +75,13 @@ export async function countWindows(
     const models = [...new Set(avail.map((s) => (s.sli as { model: string }).model))];
     fill(await store.query<Row>(AVAILABILITY(store.database), { ...base, models }), (m) => avail.filter((s) => (s.sli as { model: string }).model === m));
   }
-  const byThreshold = new Map<number, SloConfig[]>();
-  for (const s of slos) if (s.sli.type === 'latency') byThreshold.set(s.sli.thresholdMs, [...(byThreshold.get(s.sli.thresholdMs) ?? []), s]);
-  for (const [threshold, group] of byThreshold) {
-    const models = [...new Set(group.map((s) => (s.sli as { model: string }).model))];
-    fill(await store.query<Row>(LATENCY(store.database), { ...base, models, threshold }), (m) => group.filter((s) => (s.sli as { model: string }).model === m));
+  for (const [type, column] of Object.entries(TIMED_COLUMN) as [keyof typeof TIMED_COLUMN, (typeof TIMED_COLUMN)[keyof typeof TIMED_COLUMN]][]) {
+    const byThreshold = new Map<number, SloConfig[]>();
+    for (const s of slos) if (s.sli.type === type) byThreshold.set(s.sli.thresholdMs, [...(byThreshold.get(s.sli.thresholdMs) ?? []), s]);
+    for (const [threshold, group] of byThreshold) {
+      const models = [...new Set(group.map((s) => (s.sli as { model: string }).model))];
+      fill(await store.query<Row>(TIMED(store.database, column), { ...base, models, threshold }), (m) => group.filter((s) => (s.sli as { model: string }).model === m));
+    }
   }
   const fresh = slos.filter((s) => s.sli.type === 'freshness');
   if (fresh.length) {

@@ -4,7 +4,8 @@ import { MlobsError, type BackpressureError } from '../../core/errors.js';
 import { topicOf, type EventKind } from '../../core/schemas/kinds.js';
 import type { Metrics } from '../../core/metrics.js';
 import type { Logger } from '../../core/log.js';
-import type { Bus } from '../../bus/bus.js';
+import type { Bus, OutgoingMessage } from '../../bus/bus.js';
+import { TRUST_HEADER, type ProducerTrust } from '../../bus/trust.js';
 import type { DeadLetterQueue } from '../../bus/dead-letters.js';
 import { validateEvent } from '../../core/schemas/validate.js';
 import { decodeUtf8, readBody, splitItems, type BodyLimits } from '../../http/body.js';
@@ -22,10 +23,17 @@ export interface IngestDeps {
   /** The oldest event time the kind's table keeps (see core/retention.ts). */
   oldestAcceptedMs: (kind: EventKind) => number | undefined;
   now: () => number;
+  /** Set on the Kafka bus with kafka.trustedProducerKey: valid events are published signed (bus/trust.ts). */
+  trust?: ProducerTrust;
 }
 
 /** Partition key: events of one model or pipeline stay in order on one partition. */
 const keyOf = (kind: EventKind, e: any): string | undefined => (kind === 'pipeline_event' ? e.pipeline : e.model);
+
+function signed(trust: ProducerTrust, kind: EventKind, event: unknown): OutgoingMessage {
+  const value = JSON.stringify(event);
+  return { key: keyOf(kind, event), value, validated: event, headers: { [TRUST_HEADER]: trust.sign(kind, value) } };
+}
 
 /** An Express handler that validates a batch of `kind` events, publishes the valid ones and dead-letters the rest. */
 export function ingestHandler(kind: EventKind, deps: IngestDeps) {
@@ -47,7 +55,7 @@ export function ingestHandler(kind: EventKind, deps: IngestDeps) {
         throw err;
       }
       if (items.length === 0) throw new MlobsError('body holds no events', { reason: 'empty_body', retryable: false });
-      const accepted: { key?: string; value: string; validated: unknown }[] = [];
+      const accepted: OutgoingMessage[] = [];
       const rejected: { index: number; reason: string; error: string; raw: string }[] = [];
       for (const item of items) {
         if ('error' in item) {
@@ -55,9 +63,10 @@ export function ingestHandler(kind: EventKind, deps: IngestDeps) {
           continue;
         }
         const v = validateEvent(kind, item.value, { oldestMs: deps.oldestAcceptedMs(kind) });
-        // The valid event travels as the producer wrote it: the sink validates again at the bus
-        // boundary (external producers write to the same topics), so re-serialising would be waste.
-        if (v.ok) accepted.push({ key: keyOf(kind, v.event), value: item.raw(), validated: v.event });
+        // Without a trust key the valid event travels as the producer wrote it: the sink validates
+        // again at the bus boundary (external producers write to the same topics), so re-serialising
+        // would be waste. With one, it travels in its validated form, signed, and the sink trusts it.
+        if (v.ok) accepted.push(deps.trust ? signed(deps.trust, kind, v.event) : { key: keyOf(kind, v.event), value: item.raw(), validated: v.event });
         else rejected.push({ index: item.index, reason: v.reason, error: v.error, raw: item.raw() });
       }
       await deps.bus.publish(topicOf(kind, deps.topicPrefix), accepted);

@@ -114,6 +114,19 @@ export function modelDrift(): dash.DashboardBuilder {
         .min(0),
     )
     .withPanel(
+      tsPanel('Estimated quality without labels (CBPE) and realised quality', `
+        SELECT $__timeInterval(window_end) AS time, concat(if(feature = '@estimated', 'estimated ', 'realised '), method) AS metric, avg(value) AS metric_value
+        FROM drift_results FINAL
+        WHERE $__timeFilter(window_end) AND model = \${model:singlequote} AND value IS NOT NULL
+          AND ((feature = '@estimated' AND method IN ('accuracy', 'accuracy_lower', 'accuracy_upper', 'roc_auc', 'roc_auc_lower', 'roc_auc_upper'))
+            OR (feature = '@quality' AND method IN ('accuracy', 'roc_auc')))
+        GROUP BY time, metric
+        ORDER BY time`, 'short')
+        .description('CBPE (binary classifiers with positiveClass): accuracy and ROC AUC estimated from the scores alone, with the 95 % sampling-error band (_lower, _upper), beside the realised values once labels arrived.')
+        .min(0)
+        .max(1),
+    )
+    .withPanel(
       tsPanel('Labelled share of predictions', `
         SELECT $__timeInterval(p.ts) AS time, avg(l.prediction_id != '') AS labelled
         FROM predictions AS p FINAL

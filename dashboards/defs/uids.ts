@@ -5,5 +5,6 @@ export const UIDS = {
   modelDrift: 'mlobs-model-drift',
   sloAlerts: 'mlobs-slo-alerts',
   pipelineHealth: 'mlobs-pipeline-health',
+  llmServing: 'mlobs-llm-serving',
   stack: 'mlobs-stack',
 } as const;

@@ -5,21 +5,23 @@ import type * as common from '@grafana/grafana-foundation-sdk/common';
 export const CLICKHOUSE_PLUGIN = 'grafana-clickhouse-datasource';
 
 /** How the plugin shapes a result: its `queryType` (frontend) and `format` (backend, sqlutil's numbering). */
-export type ClickHouseResultKind = 'timeseries' | 'table';
+export type ClickHouseResultKind = 'timeseries' | 'table' | 'traces';
 
 // The foundation SDK has no ClickHouse query type. These are the fields of the plugin's SQL
 // query model (src/types/sql.ts: CHSqlQuery) that a raw-SQL panel needs; `format` is the backend's
-// sqlutil.FormatQueryOption (0 time series, 1 table), which the plugin reads to shape frames.
-const FORMAT = { timeseries: 0, table: 1 } as const;
-const QUERY_TYPE = { timeseries: 'timeseries', table: 'table' } as const;
+// sqlutil.FormatQueryOption (0 time series, 1 table) extended by the plugin (3: trace, the frame
+// Grafana's trace view draws from traceID, spanID, parentSpanID, operationName, serviceName,
+// startTime, duration, tags, serviceTags columns), which the plugin reads to shape frames.
+const FORMAT = { timeseries: 0, table: 1, traces: 3 } as const;
+const QUERY_TYPE = { timeseries: 'timeseries', table: 'table', traces: 'traces' } as const;
 
 /** A raw-SQL query of the ClickHouse datasource plugin, as stored in a panel's `targets`. */
 export interface ClickHouseQuery extends cog.Dataquery {
   refId: string;
   datasource: common.DataSourceRef;
   editorType: 'sql';
-  queryType: 'timeseries' | 'table';
-  format: 0 | 1;
+  queryType: 'timeseries' | 'table' | 'traces';
+  format: 0 | 1 | 3;
   rawSql: string;
 }
 

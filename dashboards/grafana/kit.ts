@@ -111,6 +111,11 @@ export function statePanel(title: string, sql: string): statetimeline.PanelBuild
   return new statetimeline.PanelBuilder().title(title).withTarget(chQuery(sql, 'timeseries')).span(24).height(6);
 }
 
+/** Grafana's trace view over SQL returning the trace frame's columns (see clickhouse-query.ts); the SDK has no builder for it. */
+export function tracePanel(title: string, sql: string): dash.PanelBuilder {
+  return new dash.PanelBuilder().type('traces').title(title).withTarget(chQuery(sql, 'traces')).span(24).height(14);
+}
+
 /** A time series over PromQL on the `${prometheus}` datasource. */
 export function promPanel(title: string, exprs: { expr: string; legend: string }[], unit: string): timeseries.PanelBuilder {
   const p = new timeseries.PanelBuilder().title(title).unit(unit).legend(legend()).datasource({ type: 'prometheus', uid: '${prometheus}' }).span(12).height(8);

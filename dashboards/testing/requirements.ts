@@ -34,6 +34,13 @@ export function columnProblem(panelType: string, format: number | undefined, col
       return has(isText) && has(isNumber) ? null : `a bar chart needs a text category column and a numeric column; got ${names}`;
     case 'table':
       return null;
+    case 'traces': {
+      // Grafana's trace view reads these columns by name (the plugin's trace format).
+      const need: [string, (c: Column) => boolean][] = [['traceID', isText], ['spanID', isText], ['parentSpanID', isText], ['serviceName', isText], ['operationName', isText], ['startTime', isNumber], ['duration', isNumber]];
+      const missing = need.filter(([n, ok]) => !cols.some((c) => c.name === n && ok(c))).map(([n]) => n);
+      if (missing.length) return `a trace view needs columns ${missing.join(', ')} (text ids and names, numeric startTime and duration in ms); got ${names}`;
+      return format === 3 ? null : 'a trace view query must use the trace format (3)';
+    }
     default:
       return `no column rules for panel type ${panelType}`;
   }

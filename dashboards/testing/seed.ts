@@ -3,6 +3,10 @@ import type { ConfigInput } from '../../app/config.js';
 import type { Store } from '../../storage/store.js';
 import { DEMO_GPUS, renderDcgm } from '../../demo/fake-dcgm.js';
 import { makePipelineRuns, makePredictions, rng } from '../../demo/traffic.js';
+import { genAiTraces } from '../../demo/genai-traces.js';
+
+/** The GPU of the demo LLM's serving pod: the Deployment `llama-chat` (the LLM serving dashboard's cost per 1,000 tokens). */
+export const LLM_GPU = { host: 'gpu-node-c1', gpu: '0', uuid: 'GPU-demo-0006', model: 'NVIDIA H100 80GB HBM3', namespace: 'team-chat', pod: 'llama-chat-7d9f8-x2k4p', container: 'vllm', util: 85 };
 
 type Post = (path: string, body: unknown) => Promise<Response>;
 
@@ -45,12 +49,14 @@ const MODULE_ROWS: { table: string; where: string }[] = [
   // The scheduler runs every 5 s, so a window evaluated after the seeding was stored comes soon.
   { table: 'drift_results', where: "feature = '@dataset' AND drifted IS NOT NULL AND n_current > 0" },
   { table: 'drift_results', where: "feature = '@quality' AND value IS NOT NULL" },
+  // CBPE: fraud-detector's reference (3 h back) has labels, so its estimate is stored per window.
+  { table: 'drift_results', where: "feature = '@estimated' AND value IS NOT NULL" },
 ];
 
 /**
  * Seeds a stack through its HTTP API with the demo generators: six hours of predictions for two
- * models (the last three drifted), labels for a third of them, GPU scrapes, pipeline runs and one
- * dead letter. Module tables are filled by their modules (cost by materialised views on
+ * models (the last three drifted), labels for a third of them, GPU scrapes, two hours of OTLP GenAI
+ * traces of an LLM (with its serving pod's GPU), pipeline runs and one dead letter. Module tables are filled by their modules (cost by materialised views on
  * `gpu_samples` and prices from config, alerting by its evaluator over the stored data, drift by
  * its scheduler: start the stack with `PROOF_CONFIG`); this waits until those that exist have rows.
  */
@@ -77,8 +83,11 @@ export async function seedDemo(
   await ok('/v1/labels', labels);
   // Scrapes carry no timestamps: each is stored at the time it is received.
   for (let i = 0; i < 3; i++) {
-    await ok('/v1/gpu/metrics', renderDcgm(DEMO_GPUS, nowMs + i * 15_000));
+    await ok('/v1/gpu/metrics', renderDcgm([...DEMO_GPUS, LLM_GPU], nowMs + i * 15_000));
   }
+  // Two hours of GenAI traffic over OTLP/JSON (otel_traces, and predictions with tokens and TTFT).
+  const { requests } = genAiTraces({ count: 480, startMs: nowMs - 2 * HOUR, spacingMs: 15_000, seed: 4, model: 'llama-chat', errorEvery: 25 });
+  for (const req of requests) await ok('/v1/traces', req);
   await ok('/v1/pipeline-events', makePipelineRuns(nowMs));
   // One invalid event, kept as a dead letter.
   await stack.post('/v1/predictions', [{ model: 'fraud-detector', prediction_id: 'bad-1', timestamp: nowMs, prediction: 'x', features: 'not an object' }]);

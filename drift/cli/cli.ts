@@ -1,7 +1,7 @@
 /**
  * `mlobs drift …`: talks to a running stack over HTTP (one process owns a data dir), like amtool.
  */
-import { closeSync, createReadStream, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { ConfigError } from '../../core/errors.js';
 import { parseFlags } from '../../core/flags.js';
@@ -9,18 +9,21 @@ import { parseTime, parseWindow, TIME_SYNTAX } from '../../core/time.js';
 import { StackClient, stackUrl } from '../../http/client.js';
 import { driftTable, qualityTable } from './format.js';
 import { writeDriftHtml } from '../html/collect.js';
+import { check, CHECK_HELP } from './check.js';
+import { createProgress } from './progress.js';
 
-export const DRIFT_HELP = `mlobs drift report --model M --from T1 [--to T2] [--reference upload|rolling:7d|T3/T4 | --reference-from T3 --reference-to T4]
+export const DRIFT_HELP = `mlobs drift report --model M --from T1 [--to T2] [--version V4] [--reference upload|rolling:7d|T3/T4 | --reference-from T3 --reference-to T4 | --reference-version V3]
                    [--methods auto,ks,wasserstein,psi,js,chi2] [--segment NAME [--segment-value V]] [--format table|json|html --out FILE] [--url URL]
     drift of every feature (html: one self-contained page with charts, drift over time and quality), the prediction, the score and the label between the window and a reference
-mlobs drift reference --model M --file rows.ndjson|rows.json [--chunk-mb 4]
-    upload a training set as the model's reference (JSON array or NDJSON of feature rows)
+mlobs drift reference --model M --file rows.ndjson|rows.json [--chunk-mb 4] [--quiet]
+    upload a training set as the model's reference (JSON array or NDJSON of feature rows); progress on a terminal
 mlobs drift reference --model M (--from T1 [--to T2] | --rolling 7d | --upload)
     declare the model's reference: a stored window, the same window shifted back, or the upload
 mlobs drift reference --model M
     show the model's reference
-mlobs drift quality --model M --from T1 [--to T2] [--segment NAME] [--format table|json] [--url URL]
+mlobs drift quality --model M --from T1 [--to T2] [--version V] [--segment NAME] [--format table|json] [--url URL]
     accuracy, precision, recall, F1, ROC AUC or MAE, RMSE, MAPE once labels arrived
+${CHECK_HELP}
 T: ${TIME_SYNTAX.replace(/^use /, '')}; --to defaults to now.`;
 
 function format(v: string | undefined, html = false): 'table' | 'json' | 'html' {
@@ -53,7 +56,7 @@ async function report(argv: string[]): Promise<void> {
     model: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, reference: { type: 'string' },
     'reference-from': { type: 'string' }, 'reference-to': { type: 'string' }, methods: { type: 'string' },
     segment: { type: 'string' }, 'segment-value': { type: 'string' }, format: { type: 'string' }, url: { type: 'string' },
-    out: { type: 'string' },
+    out: { type: 'string' }, version: { type: 'string' }, 'reference-version': { type: 'string' },
   });
   need(values, 'model', 'from');
   const fmt = format(values.format, true);
@@ -70,6 +73,8 @@ async function report(argv: string[]): Promise<void> {
   checkTime('--reference-to', values['reference-to']);
   if (values['reference-from']) q.set('reference_from', values['reference-from']);
   if (values['reference-to']) q.set('reference_to', values['reference-to']);
+  if (values.version) q.set('version', values.version);
+  if (values['reference-version']) q.set('reference_version', values['reference-version']);
   if (values.methods) q.set('methods', values.methods);
   if (values.segment) q.set('segment', values.segment);
   if (values['segment-value']) q.set('segment_value', values['segment-value']);
@@ -83,11 +88,12 @@ async function report(argv: string[]): Promise<void> {
 }
 
 async function quality(argv: string[]): Promise<void> {
-  const { values } = parseFlags(argv, { model: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, segment: { type: 'string' }, format: { type: 'string' }, url: { type: 'string' } });
+  const { values } = parseFlags(argv, { model: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, segment: { type: 'string' }, format: { type: 'string' }, url: { type: 'string' }, version: { type: 'string' } });
   need(values, 'model', 'from');
   const fmt = format(values.format);
   const q = windowQuery(values);
   if (values.segment) q.set('segment', values.segment);
+  if (values.version) q.set('version', values.version);
   const body = await new StackClient(stackUrl(values.url)).call(`/v1/drift/quality?${q}`);
   console.log(fmt === 'json' ? JSON.stringify(body, null, 2) : qualityTable(body));
 }
@@ -117,18 +123,28 @@ async function* lines(file: string): AsyncGenerator<string> {
 }
 
 /** Uploads in chunks; every chunk carries its first row's offset, so a retried chunk is stored once. */
-async function upload(client: StackClient, model: string, file: string, chunkBytes: number): Promise<void> {
+async function upload(client: StackClient, model: string, file: string, chunkBytes: number, quiet: boolean): Promise<void> {
   const path = `/v1/models/${encodeURIComponent(model)}/reference`;
   let version: string | undefined;
   let offset = 0;
   let chunk: string[] = [];
   let size = 0;
+  // Bytes of the file behind the rows sent so far (lines and their newlines), for the progress line.
+  let bytes = 0;
+  let total: number | undefined;
+  try {
+    total = statSync(file).size;
+  } catch {
+    // lines() below names the unreadable file.
+  }
+  const progress = createProgress({ label: `uploading ${file}`, totalBytes: total, quiet });
   const send = async (complete: boolean) => {
     const q = new URLSearchParams({ complete: String(complete), offset: String(offset) });
     if (version) q.set('version', version);
     const r = await client.call(`${path}?${q}`, { method: 'POST', body: chunk.join('\n'), contentType: 'application/x-ndjson' });
     version = r.version;
     offset += chunk.length;
+    progress.update(bytes, offset);
     chunk = [];
     size = 0;
     return r;
@@ -137,16 +153,18 @@ async function upload(client: StackClient, model: string, file: string, chunkByt
     if (size + line.length > chunkBytes && chunk.length) await send(false);
     chunk.push(line);
     size += line.length + 1;
+    bytes += Buffer.byteLength(line) + 1;
   }
   if (offset === 0 && chunk.length === 0) throw new ConfigError(`${file} holds no rows`);
   const r = await send(true);
+  progress.done();
   console.log(`uploaded ${r.rows} rows as reference ${r.version} of model ${model}`);
 }
 
 async function reference(argv: string[]): Promise<void> {
   const { values } = parseFlags(argv, {
     model: { type: 'string' }, file: { type: 'string' }, 'chunk-mb': { type: 'string' }, from: { type: 'string' }, to: { type: 'string' },
-    rolling: { type: 'string' }, upload: { type: 'boolean' }, url: { type: 'string' }, format: { type: 'string' },
+    rolling: { type: 'string' }, upload: { type: 'boolean' }, url: { type: 'string' }, format: { type: 'string' }, quiet: { type: 'boolean' },
   });
   need(values, 'model');
   const client = new StackClient(stackUrl(values.url));
@@ -156,7 +174,7 @@ async function reference(argv: string[]): Promise<void> {
   if (values.file) {
     const mb = Number(values['chunk-mb'] ?? 4);
     if (!(mb > 0)) throw new ConfigError('--chunk-mb must be a positive number');
-    return upload(client, values.model!, values.file, mb * 1024 * 1024);
+    return upload(client, values.model!, values.file, mb * 1024 * 1024, !!values.quiet);
   }
   let spec: object | null = null;
   if (values.from !== undefined || values.to !== undefined) {
@@ -170,12 +188,13 @@ async function reference(argv: string[]): Promise<void> {
   console.log(JSON.stringify(body, null, 2));
 }
 
-/** `mlobs drift report | reference | quality`. */
+/** `mlobs drift report | reference | quality | check`. */
 export async function drift(argv: string[]): Promise<void> {
   const [sub, ...rest] = argv;
   if (!sub || sub === '--help' || sub === '-h' || sub === 'help') return void console.log(DRIFT_HELP);
   if (sub === 'report') return report(rest);
   if (sub === 'reference') return reference(rest);
   if (sub === 'quality') return quality(rest);
+  if (sub === 'check') return check(rest);
   throw new ConfigError(`unknown drift command ${JSON.stringify(sub)}; run mlobs drift --help`);
 }

@@ -10,6 +10,12 @@ const num = (v: number | null | undefined, digits = 4): string => {
 const pct = (v: number | null | undefined) => (v === null || v === undefined ? '-' : `${(v * 100).toFixed(1)}%`);
 const yes = (v: boolean | null) => (v === null ? '?' : v ? 'YES' : 'no');
 
+/** "N things: a, b, c, d, e and N−5 more": hundreds of names on one line help nobody. */
+export function fewThenCount(names: string[], what: string, few = 5): string {
+  const rest = names.length - few;
+  return `${names.length} ${what}: ${names.slice(0, few).join(', ')}${rest > 0 ? ` and ${rest} more` : ''}`;
+}
+
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
@@ -47,7 +53,10 @@ export function driftTable(r: DriftReport): string {
   const notes = r.features.flatMap((f) => [
     ...(f.message ? [`${f.feature}: ${f.message}`] : []),
     ...f.results.filter((x) => x.status !== 'ok' && x.message).map((x) => `${f.feature}: ${x.message}`),
-    ...(f.unseen_categories?.length ? [`${f.feature}: categories not in the reference: ${f.unseen_categories.join(', ')}`] : []),
+    ...f.results
+      .filter((x) => x.details.within_noise)
+      .map((x) => `${f.feature}: ${x.method} ${num(x.statistic)} reaches its threshold, but sampling noise explains it on this sparse table (pooled chi-square p = ${num(x.details.noise_p_value as number)}); not drift`),
+    ...(f.unseen_categories?.length ? [`${f.feature}: ${fewThenCount(f.unseen_categories, 'categories not in the reference')}`] : []),
   ]);
   lines.push('', '* the method that decided the feature' + (r.dataset.correction !== 'none' ? '; p-values adjusted' : ''), ...notes);
   for (const s of r.segments?.values ?? []) lines.push('', '—'.repeat(40), driftTable(s));
@@ -62,5 +71,10 @@ function qualityLine(g: QualityGroup): string {
 export function qualityTable(q: QualityReport): string {
   const lines = [`model ${q.model} (${q.task ?? 'no predictions'}): ${q.window.from} – ${q.window.to}`, `  overall: ${qualityLine(q.overall)}`];
   for (const g of q.segments?.values ?? []) lines.push(`  ${q.segments!.name}=${g.segment}: ${qualityLine(g)}`);
+  const e = q.estimated;
+  if (e?.estimate) {
+    const band = (k: keyof NonNullable<typeof e.estimate>) => `${k}=${num(e.estimate![k])} [${num(e.lower![k])}, ${num(e.upper![k])}]`;
+    lines.push(`  estimated without labels (CBPE, ${e.calibration} calibration on ${e.reference_rows} reference rows, ${Math.round(e.level * 100)}% band, ${e.rows} rows): ${(['accuracy', 'precision', 'recall', 'f1', 'roc_auc'] as const).map(band).join('  ')}`);
+  } else if (e) lines.push(`  estimated without labels: ${e.notes.join('; ')}`);
   return lines.join('\n');
 }

@@ -15,7 +15,7 @@
 import type { QueryParams } from '../../storage/store.js';
 
 /** What one side reads: a time range of stored predictions [fromMs, toMs), or an uploaded reference version. */
-export type SideSpec = { kind: 'window'; fromMs: number; toMs: number } | { kind: 'upload'; version: string; rows: number };
+export type SideSpec = { kind: 'window'; fromMs: number; toMs: number; modelVersion?: string } | { kind: 'upload'; version: string; rows: number };
 
 export interface SourceScope {
   db: string;
@@ -70,7 +70,12 @@ export function sideSql(side: 0 | 1, spec: SideSpec, scope: SourceScope): Sql {
     params[`${p}bounds`] = scope.chunkBounds;
     chunk = `toUInt32(arrayCount(b -> b <= toUnixTimestamp64Milli(ts), {${p}bounds:Array(Int64)}))`;
   }
-  const where = `model = {${p}model:String} AND ts >= fromUnixTimestamp64Milli({${p}from:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({${p}to:Int64}, 'UTC')${seg}`;
+  let version = '';
+  if (spec.modelVersion !== undefined) {
+    version = ` AND model_version = {${p}mv:String}`;
+    params[`${p}mv`] = spec.modelVersion;
+  }
+  const where = `model = {${p}model:String} AND ts >= fromUnixTimestamp64Milli({${p}from:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({${p}to:Int64}, 'UTC')${seg}${version}`;
   if (!scope.withLabels) {
     return { sql: `SELECT ${columns(side, false, chunk, 'cityHash64(prediction_id)')}\n  FROM ${scope.db}.predictions FINAL\n  WHERE ${where}`, params };
   }

@@ -37,7 +37,7 @@ const num = (v: unknown): number | null => (v === null || v === undefined || v =
 function referenceSide(r: DriftReport): SideSpec | null {
   const ref = r.reference;
   if (ref.type === 'upload') return ref.version ? { kind: 'upload', version: ref.version, rows: ref.rows } : null;
-  if (ref.from && ref.to) return { kind: 'window', fromMs: Date.parse(ref.from), toMs: Date.parse(ref.to) };
+  if (ref.from && ref.to) return { kind: 'window', fromMs: Date.parse(ref.from), toMs: Date.parse(ref.to), ...(ref.type === 'version' ? { modelVersion: ref.version } : {}) };
   return null;
 }
 
@@ -230,7 +230,7 @@ export async function collectDriftHtmlInput(api: StackClient, request: DriftHtml
       const [{ db } = { db: '' }] = await api.sql<{ db: string }>('SELECT currentDatabase() AS db');
       const src = bothSides(
         refSide,
-        { kind: 'window', fromMs: Date.parse(report.window.from), toMs: Date.parse(report.window.to) },
+        { kind: 'window', fromMs: Date.parse(report.window.from), toMs: Date.parse(report.window.to), modelVersion: report.window.version },
         { db, model: report.model, withLabels: report.features.some((f) => f.kind === 'label'), segment: report.segment ?? undefined },
       );
       await numericDistributions(api, src, needsSql.filter((f) => f.type === 'numerical').map((f) => f.feature), distributions);

@@ -266,4 +266,17 @@ describe('renderDriftHtml', () => {
     expect(html).toContain('No scheduled evaluations stored yet for m&lt;b&gt;');
     expect(html).toContain('No quality metrics: no labels have arrived for these windows.');
   });
+
+  it('shows the quality estimated without labels (CBPE) with its band, before any label arrived', () => {
+    const m = (a: number) => ({ accuracy: a, precision: a, recall: a, f1: a, roc_auc: a });
+    const current = {
+      model: 'm', window: { from: iso(CUR), to: iso(CUR + DAY) }, task: 'classification' as const, positive_class: 'fraud',
+      overall: { segment: null, labelled: 0, metrics: {}, notes: ['no labelled predictions in this window'] },
+      estimated: { method: 'cbpe' as const, calibration: 'isotonic' as const, reference_rows: 4000, rows: 1500, level: 0.95, estimate: m(0.8125), lower: m(0.7931), upper: m(0.8317), notes: [] },
+    };
+    const html = renderDriftHtml({ report, distributions: new Map(), history: [], quality: { current, reference: null }, generatedAt: iso(CUR), notes: [] });
+    expect(html).toContain('Estimated without labels (CBPE)');
+    expect(html).toContain('isotonic calibration on 4,000 labelled reference rows');
+    expect(html).toMatch(/<td>accuracy<\/td><td class="n">0\.8125<\/td><td class="n">0\.7931 – 0\.8317<\/td>/);
+  });
 });

@@ -309,7 +309,7 @@ function statText(f: FeatureReport): string {
   if (r.status !== 'ok') return esc(r.message ?? r.status);
   const p = r.p_adjusted ?? r.p_value;
   const value = P_VALUE_METHODS.has(r.method) ? `p-value ${fmt(p)} (statistic ${fmt(r.statistic)})` : `${r.method === 'wasserstein' ? 'normed distance' : 'distance'} ${fmt(r.statistic)}`;
-  const thr = r.threshold === null ? '' : `, threshold ${fmt(r.threshold)}${r.threshold_source === 'learned' ? ' (learned)' : ''}`;
+  const thr = r.threshold === null ? '' : `, threshold ${fmt(r.threshold)}${r.threshold_source === 'learned' ? ' (learned)' : ''}${r.details.within_noise ? '; within sampling noise on a sparse table' : ''}`;
   const byMissing = f.decided_by === 'missing' && f.missing ? `; missing share moved by ${pct(f.missing.delta)}` : '';
   return `<strong>${esc(r.method)}</strong> ${value}${thr}${byMissing}`;
 }
@@ -345,7 +345,8 @@ function summary(r: DriftReport, ranked: FeatureReport[], anchors: Map<FeatureRe
     const r0 = decider(f);
     const p = r0 ? (r0.p_adjusted ?? r0.p_value) : null;
     const notes = [f.message, ...f.results.filter((x) => x.status !== 'ok' && x.message).map((x) => x.message)].filter((m): m is string => !!m);
-    const unseen = f.unseen_categories?.length ? `categories not in the reference: ${f.unseen_categories.slice(0, 10).join(', ')}${f.unseen_categories.length > 10 ? ' …' : ''}` : '';
+    const u = f.unseen_categories ?? [];
+    const unseen = u.length ? `${u.length} categories not in the reference: ${u.slice(0, 10).join(', ')}${u.length > 10 ? ` and ${u.length - 10} more` : ''}` : '';
     const more = [...new Set(notes), ...(unseen ? [unseen] : [])].map((m) => `<div class="msg">${esc(m)}</div>`).join('');
     const decided = f.decided_by === 'missing' || f.decided_by === 'type' ? ` <span class="kind">(${esc(f.decided_by)})</span>` : '';
     return `<tr class="${f.drifted ? 'drifted' : ''}">
@@ -441,9 +442,10 @@ function quality(q: DriftHtmlInput['quality']): string {
   const cur = q.current;
   const ref = q.reference;
   const labelled = (x: QualityReport | null) => x?.overall.labelled ?? 0;
+  const estimated = estimatedTable(cur);
   if (!cur || labelled(cur) + labelled(ref) === 0) {
     const why = cur?.overall.notes[0] ?? 'no labels have arrived for these windows';
-    return `<section id="quality" class="card"><h2>Model quality</h2><p class="empty">No quality metrics: ${esc(why)}.</p></section>`;
+    return `<section id="quality" class="card"><h2>Model quality</h2><p class="empty">No quality metrics: ${esc(why)}.</p>${estimated}</section>`;
   }
   const names = [...new Set([...Object.keys(ref?.overall.metrics ?? {}), ...Object.keys(cur.overall.metrics)])];
   const rows = names.map((m) => {
@@ -460,7 +462,21 @@ function quality(q: DriftHtmlInput['quality']): string {
   return `<section id="quality" class="card"><h2>Model quality</h2>
 <p class="msg">${task} · labelled predictions: ${ref ? `reference ${count(labelled(ref))}, ` : ''}current ${count(labelled(cur))}</p>
 <table class="quality"><thead><tr><th>Metric</th>${ref ? '<th class="n">Reference</th>' : ''}<th class="n">Current</th>${ref ? '<th class="n">Change</th>' : ''}</tr></thead>
-<tbody>${rows.join('')}</tbody></table>${notes}</section>`;
+<tbody>${rows.join('')}</tbody></table>${notes}${estimated}</section>`;
+}
+
+/** CBPE: the current window's quality estimated from scores, with its band, beside the realised values. */
+function estimatedTable(cur: QualityReport | null): string {
+  const e = cur?.estimated;
+  if (!e) return '';
+  if (!e.estimate) return `<h3 class="sub">Estimated without labels (CBPE)</h3><p class="empty">${esc(e.notes.join('; ') || 'no estimate')}</p>`;
+  const rows = (Object.keys(e.estimate) as (keyof typeof e.estimate)[]).map((m) => {
+    const realised = cur!.overall.metrics[m];
+    return `<tr><td>${esc(m)}</td><td class="n">${fmt(e.estimate![m])}</td><td class="n">${fmt(e.lower![m])} – ${fmt(e.upper![m])}</td><td class="n">${fmt(realised ?? null)}</td></tr>`;
+  });
+  return `<h3 class="sub">Estimated without labels (CBPE)</h3>
+<p class="msg">${esc(e.calibration ?? '')} calibration on ${count(e.reference_rows)} labelled reference rows · ${count(e.rows)} scored predictions · ${Math.round(e.level * 100)} % sampling-error band</p>
+<table class="quality"><thead><tr><th>Metric</th><th class="n">Estimate</th><th class="n">Band</th><th class="n">Realised</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 /** Multivariate (`@multivariate`) and embedding (`@embedding:<name>`) drift: one row per method. */

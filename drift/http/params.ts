@@ -44,7 +44,17 @@ export function referenceParam(q: Query, now: number): ReferenceSpec | undefined
   const from = str(q, 'reference_from');
   const to = str(q, 'reference_to');
   const kind = str(q, 'reference');
+  const version = str(q, 'reference_version');
   if ((from === undefined) !== (to === undefined)) throw badRequest('reference_from and reference_to go together');
+  if (version !== undefined) {
+    // Another model version, over the current window or over reference_from/reference_to.
+    if (kind !== undefined) throw badRequest('reference_version names the reference; drop reference=');
+    if (!version || version.length > 128) throw badRequest('reference_version must be a model version (1–128 characters)');
+    if (from === undefined || to === undefined) return { type: 'version', version };
+    const r = parseWindow({ from, to }, now, { names: ['reference_from', 'reference_to'] });
+    if (!r.ok) throw badRequest(`parameter ${r.error}`);
+    return { type: 'version', version, from: r.fromMs, to: r.toMs };
+  }
   if (from !== undefined && to !== undefined) {
     if (kind !== undefined && kind !== 'window') throw badRequest('reference_from/reference_to describe a window; drop reference=');
     const r = parseWindow({ from, to }, now, { names: ['reference_from', 'reference_to'] });

@@ -84,7 +84,7 @@ export function driftRouter(deps: DriftHttpDeps): Router {
       const now = deps.now();
       const report = await driftReport(
         { store, config },
-        { model: modelParam(required(q, 'model')), ...windowParams(q, now), reference: referenceParam(q, now), methods: methodsParam(q), ...segmentParams(q) },
+        { model: modelParam(required(q, 'model')), ...windowParams(q, now), reference: referenceParam(q, now), methods: methodsParam(q), ...segmentParams(q), version: str(q, 'version') },
       );
       res.json(report);
     }),
@@ -97,7 +97,7 @@ export function driftRouter(deps: DriftHttpDeps): Router {
       const model = modelParam(required(q, 'model'));
       const segment = str(q, 'segment');
       if (segment !== undefined) modelParam(segment);
-      res.json(await modelQuality(store, config.models.find((m) => m.model === model), { model, ...windowParams(q, deps.now()), segmentBy: segment }));
+      res.json(await modelQuality(store, config.models.find((m) => m.model === model), { model, ...windowParams(q, deps.now()), segmentBy: segment, estimate: true, version: str(q, 'version') }));
     }),
   );
 

@@ -13,12 +13,17 @@
  */
 import type { Store } from '../../storage/store.js';
 import type { DriftModelConfig } from '../config.js';
+import { estimatedQuality, type EstimatedQuality } from './estimate.js';
 
 export interface QualityRequest {
   model: string;
   fromMs: number;
   toMs: number;
   segmentBy?: string;
+  /** Restricts to predictions of one model_version. */
+  version?: string;
+  /** Adds the CBPE estimate (binary classifiers with positiveClass and a labelled reference). */
+  estimate?: boolean;
 }
 
 export type Metrics = Record<string, number | null>;
@@ -32,22 +37,24 @@ export interface QualityGroup {
 
 export interface QualityReport {
   model: string;
-  window: { from: string; to: string };
+  window: { from: string; to: string; version?: string };
   task: 'classification' | 'regression' | null;
   positive_class: string | null;
   overall: QualityGroup;
   segments?: { name: string; values: QualityGroup[] };
+  /** CBPE: the quality estimated from scores alone, before (and beside) the realised one (estimate.ts). */
+  estimated?: EstimatedQuality;
 }
 
 const MAX_CLASSES = 1000;
 
-function joined(db: string, segment: string | undefined): string {
+function joined(db: string, segment: string | undefined, version: boolean): string {
   const g = segment ? `if(mapContains(p.segments, {seg:String}), p.segments[{seg:String}], '')` : `''`;
   return `(SELECT ${g} AS g,
       coalesce(p.prediction_cat, toString(p.prediction_num)) AS pc, p.prediction_num AS pn, p.score AS sc,
       coalesce(l.label_cat, toString(l.label_num)) AS lc, l.label_num AS ln
     FROM (SELECT prediction_id, prediction_num, prediction_cat, score, segments FROM ${db}.predictions FINAL
-          WHERE model = {m:String} AND ts >= fromUnixTimestamp64Milli({f:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({t:Int64}, 'UTC')) AS p
+          WHERE model = {m:String} AND ts >= fromUnixTimestamp64Milli({f:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({t:Int64}, 'UTC')${version ? ' AND model_version = {mv:String}' : ''}) AS p
     INNER JOIN (SELECT prediction_id, label_num, label_cat FROM ${db}.labels FINAL WHERE model = {m:String}) AS l USING (prediction_id))`;
 }
 
@@ -120,22 +127,23 @@ async function classification(store: Store, src: string, params: Record<string, 
 
 /** Quality metrics of a model over [fromMs, toMs), overall and per segment value. */
 export async function modelQuality(store: Store, cfg: DriftModelConfig | undefined, q: QualityRequest): Promise<QualityReport> {
-  const params = { m: q.model, f: q.fromMs, t: q.toMs, seg: q.segmentBy ?? '' };
+  const params = { m: q.model, f: q.fromMs, t: q.toMs, seg: q.segmentBy ?? '', mv: q.version ?? '' };
   const task = cfg?.task ?? (await inferTask(store, q, params));
   const positive = cfg?.positiveClass ?? null;
   const run = (segment: string | undefined) => {
-    const src = joined(store.database, segment);
+    const src = joined(store.database, segment, q.version !== undefined);
     return task === 'regression' ? regression(store, src, params) : classification(store, src, params, positive);
   };
   const empty: QualityGroup = { segment: null, labelled: 0, metrics: {}, notes: ['no labelled predictions in this window'] };
   const overall = task ? ((await run(undefined))[0] ?? empty) : { ...empty, notes: ['no predictions in this window'] };
   const report: QualityReport = {
     model: q.model,
-    window: { from: new Date(q.fromMs).toISOString(), to: new Date(q.toMs).toISOString() },
+    window: { from: new Date(q.fromMs).toISOString(), to: new Date(q.toMs).toISOString(), ...(q.version !== undefined ? { version: q.version } : {}) },
     task,
     positive_class: positive,
     overall: { ...overall, segment: null },
   };
+  if (q.estimate && task !== 'regression' && cfg?.positiveClass !== undefined) report.estimated = await estimatedQuality(store, cfg, q);
   if (q.segmentBy && task) report.segments = { name: q.segmentBy, values: (await run(q.segmentBy)).filter((g) => g.segment !== '') };
   return report;
 }

@@ -40,6 +40,11 @@ export async function resolveReference(
       const toMs = window.toMs - spec.offset;
       return { side: { kind: 'window', fromMs, toMs }, description: { type: 'rolling', from: iso(fromMs), to: iso(toMs), offset_ms: spec.offset } };
     }
+    case 'version': {
+      const fromMs = spec.from ?? window.fromMs;
+      const toMs = spec.to ?? window.toMs;
+      return { side: { kind: 'window', fromMs, toMs, modelVersion: spec.version }, description: { type: 'version', version: spec.version, from: iso(fromMs), to: iso(toMs) } };
+    }
     case 'upload': {
       const u = await activeUpload(store, model);
       if (!u) throw new MlobsError(`no complete reference upload for model ${model}`, { reason: 'no_reference', retryable: false });

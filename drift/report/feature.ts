@@ -91,7 +91,7 @@ export function featureReport(d: FeatureData, ctx: FeatureContext): FeatureRepor
   const methods = methodsFor(ctx.requested, override?.method, defaultMethod(treatAs, reference.values, cfg));
   const unseen = new Set<string>();
   const results = methods.map((method, i) => {
-    const r = computeMethod(method, { data: d, minValues: cfg.minValues });
+    const r = computeMethod(method, { data: d, minValues: cfg.minValues, sparse: cfg.sparse });
     for (const u of r.unseen ?? []) unseen.add(u);
     delete r.unseen;
     if (r.status !== 'ok' || r.statistic === null) return r;
@@ -101,7 +101,13 @@ export function featureReport(d: FeatureData, ctx: FeatureContext): FeatureRepor
       return { ...r, status: 'insufficient_data' as const, message: `${method}: a learned threshold needs ${cfg.learned.chunks} reference chunks with at least ${cfg.minValues} values each` };
     }
     const threshold = spec === 'learned' ? learned! : spec;
-    return { ...r, threshold, threshold_source: spec === 'learned' ? ('learned' as const) : ('fixed' as const), drifted: isDrift(method, r.statistic, r.p_value, threshold) };
+    const drifted = isDrift(method, r.statistic, r.p_value, threshold);
+    // A distance on a sparse table that sampling noise explains is no evidence of drift (stats/sparse.ts).
+    const noise = r.details.noise_p_value;
+    if (drifted && typeof noise === 'number' && noise >= cfg.sparse.noiseAlpha) {
+      return { ...r, threshold, threshold_source: spec === 'learned' ? ('learned' as const) : ('fixed' as const), drifted: false, details: { ...r.details, within_noise: true } };
+    }
+    return { ...r, threshold, threshold_source: spec === 'learned' ? ('learned' as const) : ('fixed' as const), drifted };
   });
   const decider = results.find((r) => r.status === 'ok');
   const out: FeatureReport = { ...base, results };

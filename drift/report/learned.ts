@@ -13,7 +13,7 @@ import type { Collected, FeatureData } from '../engine/collect.js';
 import { cellSql, w1EstimateSql, type CellPlan } from '../engine/cells.js';
 import { sideSql, type SideSpec, type SourceScope, type Sql } from '../engine/source.js';
 import { numericStream } from '../engine/streams.js';
-import { jsDistanceFromCounts, psiFromCounts } from '../stats/index.js';
+import { jsCategorical, jsDistanceFromCounts, poolSparseCategories, psiCategorical, psiFromCounts } from '../stats/index.js';
 import { OTHER_CATEGORIES } from './methods.js';
 
 /** Whether any threshold of the model is 'learned'. */
@@ -136,9 +136,17 @@ export async function learnedThresholds(
     }
     for (const [k, byChunk] of perFeature) {
       const cats = [...new Set([...byChunk.values()].flatMap((m) => [...m.keys()]))];
-      const rows = [...byChunk.values()].map((m) => cats.map((c) => m.get(c) ?? 0)).filter((row) => row.reduce((a, b) => a + b, 0) >= cfg.minValues);
-      const full = cats.map((_, i) => [...byChunk.values()].reduce((a, m) => a + (m.get(cats[i]!) ?? 0), 0));
-      for (const m of ['psi', 'js'] as const) set(k, m, chunkStats(full, rows, m));
+      const rows = [...byChunk.values()].filter((m) => [...m.values()].reduce((a, b) => a + b, 0) >= cfg.minValues);
+      const full = new Map(cats.map((c) => [c, [...byChunk.values()].reduce((a, m) => a + (m.get(c) ?? 0), 0)]));
+      // Chunks are compared as the report compares the sides: sparse cells pooled first (stats/sparse.ts).
+      for (const m of ['psi', 'js'] as const) {
+        const stats = rows.flatMap((row) => {
+          const p = poolSparseCategories(full, row, cfg.sparse.minExpected);
+          const r = (m === 'psi' ? psiCategorical : jsCategorical)(p.reference, p.current);
+          return r.ok ? [r.value] : [];
+        });
+        set(k, m, stats);
+      }
     }
   }
   return out;

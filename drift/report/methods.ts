@@ -10,6 +10,7 @@ import {
   ksPValue,
   psiCategorical,
   psiFromCounts,
+  poolSparseCategories,
   type Insufficient,
 } from '../stats/index.js';
 import type { FeatureData } from '../engine/collect.js';
@@ -21,6 +22,8 @@ export const OTHER_CATEGORIES = '__other__';
 export interface MethodInput {
   data: FeatureData;
   minValues: number;
+  /** Sparse categorical tables: pooling and the distances' noise floor (config `sparse`). */
+  sparse: { minExpected: number; noiseAlpha: number };
 }
 
 type Computed = Pick<MethodResult, 'statistic' | 'p_value' | 'details'> & { unseen?: string[] };
@@ -60,7 +63,7 @@ function categoryCounts(d: FeatureData): { ref: Map<string, number>; cur: Map<st
   return { ref, cur };
 }
 
-function numeric(method: DriftMethod, d: FeatureData): Computed | MethodResult {
+function numeric(method: DriftMethod, d: FeatureData, sparse: MethodInput['sparse']): Computed | MethodResult {
   const p = d.profile!;
   const cells = d.cells;
   switch (method) {
@@ -90,30 +93,46 @@ function numeric(method: DriftMethod, d: FeatureData): Computed | MethodResult {
       if (!cells?.values) {
         return emptyResult(method, 'not_applicable', 'chi2 tests categories; this numerical feature has too many distinct values (use ks, wasserstein, psi or js)');
       }
-      return categorical(method, d);
+      return categorical(method, d, sparse);
     }
   }
 }
 
-function categorical(method: DriftMethod, d: FeatureData): Computed | MethodResult {
+/** Categories with a current count and none in the reference, most frequent first (inventory order). */
+function unseenIn(ref: Map<string, number>, cur: Map<string, number>): string[] {
+  return [...cur.keys()].filter((k) => !ref.has(k));
+}
+
+function categorical(method: DriftMethod, d: FeatureData, sparse: MethodInput['sparse']): Computed | MethodResult {
   if (method === 'ks' || method === 'wasserstein') {
     return emptyResult(method, 'not_applicable', `${method} needs numbers; this feature is categorical (use chi2, psi or js)`);
   }
-  const { ref, cur } = categoryCounts(d);
+  const raw = categoryCounts(d);
+  const unseen = unseenIn(raw.ref, raw.cur);
+  // Sparse cells are pooled before any statistic (stats/sparse.ts); with well-filled cells nothing changes.
+  const p = poolSparseCategories(raw.ref, raw.cur, sparse.minExpected);
+  const { reference: ref, current: cur } = p;
   const r = method === 'chi2' ? chi2Categorical(ref, cur) : method === 'psi' ? psiCategorical(ref, cur) : jsCategorical(ref, cur);
   if (!r.ok) return fromStats(method, r);
-  if ('pvalue' in r) return { statistic: r.statistic, p_value: r.pvalue, details: { dof: r.dof, categories: r.categoriesUsed }, unseen: r.unseenInReference };
-  return { statistic: r.value, p_value: null, details: { categories: r.categories.length }, unseen: r.unseenInReference };
+  const pooling = { categories: raw.ref.size + unseen.length, cells: p.cells, pooled_categories: p.pooled };
+  if ('pvalue' in r) return { statistic: r.statistic, p_value: r.pvalue, details: { dof: r.dof, ...pooling }, unseen };
+  const details: Record<string, unknown> = { ...pooling };
+  if (sparse.noiseAlpha > 0) {
+    // Whether the pooled table differs beyond sampling noise at all (stats/sparse.ts); feature.ts decides with it.
+    const chi = chi2Categorical(ref, cur);
+    if (chi.ok) details.noise_p_value = chi.pvalue;
+  }
+  return { statistic: r.value, p_value: null, details, unseen };
 }
 
 /** Computes one method; `threshold` and `drifted` are filled in by the caller. */
 export function computeMethod(method: DriftMethod, input: MethodInput): MethodResult & { unseen?: string[] } {
-  const { data, minValues } = input;
+  const { data, minValues, sparse } = input;
   const [n0, n1] = data.profile ? [data.profile.n0, data.profile.n1] : [data.reference.categorical, data.current.categorical];
   if (n0 < minValues || n1 < minValues) {
     return emptyResult(method, 'insufficient_data', `${method} needs at least ${minValues} values on each side; the reference has ${n0}, the current window ${n1}`);
   }
-  const c = data.profile ? numeric(method, data) : categorical(method, data);
+  const c = data.profile ? numeric(method, data, sparse) : categorical(method, data, sparse);
   if ('method' in c) return c;
   return { ...emptyResult(method, 'ok', ''), message: null, ...c };
 }

@@ -6,16 +6,16 @@ import { MlobsError } from '../../core/errors.js';
 import { windowError } from '../../core/time.js';
 import type { Store } from '../../storage/store.js';
 import type { DriftConfig, ReferenceSpec } from '../config.js';
-import { collect } from '../engine/collect.js';
+import { collect, type Collected } from '../engine/collect.js';
 import { bothSides, type SourceScope } from '../engine/source.js';
 import { resolveReference } from '../reference/resolve.js';
 import type { MethodRequest } from './choose.js';
 import { embeddingReports } from './embeddings.js';
-import { featureReport } from './feature.js';
+import { featureReport, type FeatureContext } from './feature.js';
 import { multivariateReport } from './multivariate.js';
 import { learnedThresholds, needsLearned } from './learned.js';
 import { applyCorrection, datasetVerdict } from './verdict.js';
-import type { DriftReport } from './types.js';
+import type { DriftReport, FeatureReport } from './types.js';
 
 export interface ReportRequest {
   model: string;
@@ -25,6 +25,8 @@ export interface ReportRequest {
   methods?: MethodRequest[];
   /** A segment label: adds one report per value (the most frequent ones, up to maxSegments). */
   segmentBy?: string;
+  /** Restricts the current side to one model_version (the reference may be another: `{type: 'version'}`). */
+  version?: string;
   /** Restricts the whole report to one segment value. */
   segment?: { name: string; value: string };
 }
@@ -63,6 +65,18 @@ async function segmentValues(store: Store, req: ReportRequest, name: string, lim
   return rows.map((r) => r.v);
 }
 
+/**
+ * Per-feature reports from the collected summaries, with the data-set correction applied: the same
+ * for stored windows and for files (drift/check).
+ */
+export function featureReports(collected: Collected, ctx: FeatureContext): FeatureReport[] {
+  // A model without scores (or labels) should not list them as features that are always missing.
+  const present = [...collected.features.values()].filter((d) => d.reference.type || d.current.type || !d.name.startsWith('@'));
+  const features = present.map((d) => featureReport(d, ctx));
+  applyCorrection(features, ctx.cfg.dataset.correction);
+  return features;
+}
+
 /** Computes the report (and, with `segmentBy`, one per segment value). */
 export async function driftReport(deps: ReportDeps, req: ReportRequest): Promise<DriftReport> {
   const started = performance.now();
@@ -73,21 +87,18 @@ export async function driftReport(deps: ReportDeps, req: ReportRequest): Promise
   const modelCfg = config.models.find((m) => m.model === req.model);
   const ref = await resolveReference(store, req.model, { fromMs: req.fromMs, toMs: req.toMs }, req.reference, modelCfg);
   const scope: SourceScope = { db: store.database, model: req.model, withLabels: await hasLabels(store, req.model), segment: req.segment };
-  const current = { kind: 'window', fromMs: req.fromMs, toMs: req.toMs } as const;
+  const current = { kind: 'window', fromMs: req.fromMs, toMs: req.toMs, modelVersion: req.version } as const;
   const collected = await collect(store, bothSides(ref.side, current, scope), config);
   const requested = req.methods ?? modelCfg?.methods ?? config.methods;
   const learned = needsLearned(config, modelCfg) ? await learnedThresholds(store, ref.side, scope, collected, config) : undefined;
-  // A model without scores (or labels) should not list them as features that are always missing.
-  const present = [...collected.features.values()].filter((d) => d.reference.type || d.current.type || !d.name.startsWith('@'));
-  const features = present.map((d) => featureReport(d, { cfg: config, model: modelCfg, requested, learned }));
-  applyCorrection(features, config.dataset.correction);
+  const features = featureReports(collected, { cfg: config, model: modelCfg, requested, learned });
   const problems: string[] = [];
   const where = req.segment ? ` in segment ${req.segment.name}=${req.segment.value}` : '';
   if (collected.currentRows === 0) problems.push(`the current window ${iso(req.fromMs)} – ${iso(req.toMs)} holds no predictions of model ${req.model}${where}`);
   if (collected.referenceRows === 0) problems.push(`the reference holds no rows${where}`);
   const report: DriftReport = {
     model: req.model,
-    window: { from: iso(req.fromMs), to: iso(req.toMs), rows: collected.currentRows },
+    window: { from: iso(req.fromMs), to: iso(req.toMs), rows: collected.currentRows, ...(req.version !== undefined ? { version: req.version } : {}) },
     reference: { ...ref.description, rows: collected.referenceRows },
     segment: req.segment ?? null,
     methods: requested,

@@ -64,6 +64,7 @@ export interface FeatureReport {
   current: SideSummary;
   missing: MissingSignal | null;
   results: MethodResult[];
+  /** Categories in the current window but not in the reference, most frequent first (at most maxCategories). */
   unseen_categories?: string[];
   categories_truncated?: boolean;
 }
@@ -81,7 +82,7 @@ export interface DatasetVerdict {
 }
 
 export interface ReferenceDescription {
-  type: 'window' | 'rolling' | 'upload';
+  type: 'window' | 'rolling' | 'upload' | 'version';
   from?: string;
   to?: string;
   offset_ms?: number;
@@ -125,7 +126,8 @@ export interface EmbeddingReport {
 
 export interface DriftReport {
   model: string;
-  window: { from: string; to: string; rows: number };
+  /** `version`: the current side holds only predictions of this model_version. */
+  window: { from: string; to: string; rows: number; version?: string };
   reference: ReferenceDescription;
   segment: { name: string; value: string } | null;
   methods: string[];

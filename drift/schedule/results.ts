@@ -4,7 +4,9 @@
  * `@dataset`/`share` row and `@quality` rows, so a dashboard plots any of them over time with one
  * WHERE clause.
  */
+import type { EstimatedQuality } from '../quality/estimate.js';
 import type { QualityGroup } from '../quality/quality.js';
+import { CBPE_METRICS } from '../stats/index.js';
 import type { DriftReport, VectorMethodResult } from '../report/types.js';
 
 const dt = (ms: number) => (ms / 1000).toFixed(3);
@@ -110,6 +112,46 @@ export function qualityRows(model: string, g: QualityGroup, segment: { name: str
     }
   }
   return rows;
+}
+
+/**
+ * CBPE rows beside the realised quality: feature '@estimated', method = metric with the estimate
+ * (threshold = the configured minimum, drifted = estimate below it), and methods `<metric>_lower`,
+ * `<metric>_upper` with the band (no threshold, so alerting reads only the estimate).
+ */
+export function estimatedRows(
+  model: string,
+  e: EstimatedQuality,
+  minimum: Partial<Record<(typeof CBPE_METRICS)[number], number>>,
+  windowStartMs: number,
+  windowEndMs: number,
+  computedAtMs: number,
+): object[] {
+  const row = (method: string, value: number | null, threshold: number | null) => ({
+    model,
+    window_start: dt(windowStartMs),
+    window_end: dt(windowEndMs),
+    feature: '@estimated',
+    kind: 'estimated',
+    method,
+    value,
+    p_value: null,
+    threshold: value === null ? null : threshold,
+    drifted: value === null || threshold === null ? null : value < threshold ? 1 : 0,
+    status: value === null ? 'insufficient_data' : 'ok',
+    message: e.notes.join('; '),
+    n_reference: e.reference_rows,
+    n_current: e.rows,
+    missing_reference: null,
+    missing_current: null,
+    reference: '',
+    computed_at: dt(computedAtMs),
+  });
+  return CBPE_METRICS.flatMap((m) => [
+    row(m, e.estimate?.[m] ?? null, minimum[m] ?? null),
+    row(`${m}_lower`, e.lower?.[m] ?? null, null),
+    row(`${m}_upper`, e.upper?.[m] ?? null, null),
+  ]);
 }
 
 /** Status of a row that retires a result an earlier evaluation of the window wrote and the newest one did not. */

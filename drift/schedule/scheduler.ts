@@ -16,7 +16,7 @@ import { driftReport } from '../report/report.js';
 import type { DriftReport } from '../report/types.js';
 import { signalsOf, type SignalSink } from '../signals.js';
 import { updateGauges, type DriftGauges } from './gauges.js';
-import { qualityRows, resultRows } from './results.js';
+import { estimatedRows, qualityRows, resultRows } from './results.js';
 import { dueWindows, nextDueAt, recentEvaluations, windowAt, windowFingerprints, type Window } from './settle.js';
 import { writeEvaluation } from './write.js';
 
@@ -44,7 +44,7 @@ export async function evaluateWindow(deps: SchedulerDeps, model: DriftModelConfi
   // Taken before the window is read: whatever is stored meanwhile shows as a change next run.
   const [fingerprint] = await windowFingerprints(store, model.model, [window]);
   const report = await driftReport({ store, config }, { model: model.model, ...window });
-  const quality = await modelQuality(store, model, { model: model.model, ...window });
+  const quality = await modelQuality(store, model, { model: model.model, ...window, estimate: true });
   const segmented: { name: string; drift: DriftReport; quality: QualityReport }[] = [];
   for (const name of model.schedule?.segments ?? []) {
     const drift = await driftReport({ store, config }, { model: model.model, ...window, segmentBy: name });
@@ -52,7 +52,11 @@ export async function evaluateWindow(deps: SchedulerDeps, model: DriftModelConfi
     segmented.push({ name, drift, quality: q });
   }
   await writeEvaluation(store, model.model, window, fingerprint!, deps.now(), (at) => ({
-    main: [...resultRows(report, fromMs, toMs, at), ...qualityRows(model.model, quality.overall, null, fromMs, toMs, at)],
+    main: [
+      ...resultRows(report, fromMs, toMs, at),
+      ...qualityRows(model.model, quality.overall, null, fromMs, toMs, at),
+      ...(quality.estimated ? estimatedRows(model.model, quality.estimated, model.estimated?.minimum ?? {}, fromMs, toMs, at) : []),
+    ],
     segments: segmented.flatMap(({ name, drift, quality: q }) => [
       ...(drift.segments?.values ?? []).flatMap((s) => resultRows(s, fromMs, toMs, at)),
       ...(q.segments?.values ?? []).flatMap((g) => qualityRows(model.model, g, { name, value: g.segment ?? '' }, fromMs, toMs, at)),

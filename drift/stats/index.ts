@@ -20,6 +20,20 @@ export { PSI_EPSILON, psiCategorical, psiFromCounts, psiNumeric, type PsiResult 
 export { jsCategorical, jsDistanceFromCounts, jsNumeric } from './js.js';
 export { chi2Categorical, chi2Homogeneity, type Chi2Result } from './chi2.js';
 export { benjaminiHochberg, bonferroni } from './multiple.js';
+export { RARE_CATEGORIES, poolSparseCategories, type PooledCategories } from './sparse.js';
+export {
+  CBPE_METRICS,
+  calibrate,
+  estimatePerformance,
+  fitCalibrator,
+  fitIsotonic,
+  fitPlatt,
+  realisedMetrics,
+  type Calibrator,
+  type CbpeEstimate,
+  type CbpeMetric,
+  type Metrics,
+} from './cbpe.js';
 export * from './pca.js';
 export * from './mmd.js';
 export * from './embedding.js';
