@@ -19,6 +19,8 @@ import { evaluateSlo, windowsFor, type SloStatus } from './slo/evaluate.js';
 import { countWindows } from './slo/sli.js';
 import { SloEventCounters } from './export/counters.js';
 import { StateStore } from './state-store.js';
+import type { FleetContext } from '../plugin/module.js';
+import { fleetStateOf, FLEET_STATE_TOPIC, type FleetRecord } from './fleet-state.js';
 
 export interface EngineDeps {
   store: Store;
@@ -102,12 +104,45 @@ export class AlertingEngine {
       inhibitRules: compileInhibitRules(config.inhibitRules),
       nflog,
       persistNflog: (e) => this.state.saveNflog(e),
+      // Under a lease, the intent is written (fenced) before delivering, and undone if delivery fails.
+      beforeDeliver: (e) => (this.fleet ? this.fleet.lease.fence(this.fleet.topic(FLEET_STATE_TOPIC), [nflogRecord(e)]) : Promise.resolve()),
+      afterFailed: (e, previous) => this.fenced([previous ? nflogRecord(previous) : { key: nflogRecord(e).key, value: null }]),
       metrics: this.metrics,
       logger: deps.logger,
     });
     this.nflog = nflog;
   }
   private readonly nflog: Map<string, NflogEntry>;
+  /** The lease this engine runs under (a fleet job); absent when it runs unleased (tests, benchmarks). */
+  private fleet: FleetContext | undefined;
+
+  /**
+   * Becomes the fleet's alerting engine: reads the alert lifecycle and notification log the previous
+   * leaders wrote under the lease, to its end, and continues from there (so it neither pages again
+   * for what they paged nor loses a firing alert's resolution). With no fleet state yet (the first
+   * leader, or an upgrade from one process) it keeps what init() loaded from ClickHouse.
+   */
+  async takeOver(fleet: FleetContext): Promise<void> {
+    this.fleet = fleet;
+    if (!fleet.durable) return;
+    const state = fleetStateOf(await fleet.lease.readState(fleet.topic(FLEET_STATE_TOPIC)));
+    if (state.alerts.length === 0 && state.nflog.length === 0) return;
+    this.alerts.clear();
+    for (const a of state.alerts) this.alerts.set(a.fingerprint, a);
+    this.nflog.clear();
+    for (const e of state.nflog) this.nflog.set(`${e.receiver}\u0000${e.groupKey}`, e);
+    this.deps.logger.info('alerting state taken over from the fleet log', { alerts: state.alerts.length, notifications: state.nflog.length });
+  }
+
+  /** Writes fleet state under the lease, in order; a failure is logged (a fenced one also ends the lease, which stops this engine). */
+  private fenced(records: FleetRecord[]): void {
+    const f = this.fleet;
+    if (!f || !records.length) return;
+    f.lease.fence(f.topic(FLEET_STATE_TOPIC), records).catch((e) => {
+      this.metrics.persistFailures.inc();
+      this.deps.logger.warn('alerting fleet state write failed', { records: records.length, error: errorMessage(e) });
+    });
+  }
 
   /** Loads persisted alerts, silences and notification log, so a restart continues where it stopped. */
   async init(): Promise<void> {
@@ -151,6 +186,7 @@ export class AlertingEngine {
       }
     });
     this.state.saveAlerts(changed, removed);
+    this.fenced([...changed.map(alertRecord), ...removed.map((a) => ({ key: alertRecord(a).key, value: null }))]);
     this.dispatcher.update([...this.alerts.values()], now);
     const counts = { pending: 0, firing: 0, resolved: 0 };
     for (const a of this.alerts.values()) counts[a.state]++;
@@ -167,6 +203,10 @@ export class AlertingEngine {
 
   /** Runs evaluation every evaluationIntervalMs and dispatch every dispatchTickMs until stop(). */
   start(): void {
+    // Restartable: a process that lost the lease and wins it again starts from the state it read.
+    this.stopped = false;
+    this.dispatcher.reset();
+    this.dispatcher.update([...this.alerts.values()], this.deps.now());
     const loop = async () => {
       if (this.stopped) return;
       const started = performance.now();
@@ -274,3 +314,6 @@ export class AlertingEngine {
     this.deps.logger.warn(msg);
   }
 }
+
+const alertRecord = (a: Alert): FleetRecord => ({ key: `alert:${a.fingerprint}`, value: JSON.stringify(a) });
+const nflogRecord = (e: NflogEntry): FleetRecord => ({ key: `nflog:${e.receiver}\u0000${e.groupKey}`, value: JSON.stringify(e) });

@@ -33,7 +33,9 @@ export function createAlertingModule(deps: { signals?: MemorySignals } = {}) {
           {
             name: 'alerting.evaluate-and-deliver',
             scope: 'fleet',
-            start: async () => {
+            // Under the detect lease: the state the previous leader wrote is read to its end first.
+            start: async (fleet) => {
+              if (fleet) await engine.takeOver(fleet);
               engine.start();
               return () => engine.stop();
             },

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { trace } from '@opentelemetry/api';
 import type { Logger } from '../core/log.js';
 import { createMetrics } from '../core/metrics.js';
@@ -27,6 +27,9 @@ import { kserveRoutes } from '../collector/kserve/routes.js';
 import { KserveJoiner } from '../collector/kserve/joiner.js';
 import { otlpRoutes } from '../collector/otlp/routes.js';
 import type { Config } from './config.js';
+import { FleetRunner } from './fleet.js';
+import { shardFilter } from '../collector/gpu/shard.js';
+import type { Lease, LeaseOptions, Membership } from '../bus/bus.js';
 import { Lifecycle } from './lifecycle.js';
 import { MODULES } from './modules.js';
 
@@ -35,8 +38,12 @@ export interface Stack {
   port: number;
   /** The OTLP-only listener's port when `otlp.port` is set. */
   otlpPort?: number;
+  /** Absent in a process whose roles need no storage (ingest, scrape). */
   store: Store;
   bus: Bus;
+  roles: readonly string[];
+  /** The `detect` lease (held by one process in the fleet); absent without the detect role. */
+  lease?: Lease;
   registry: Registry;
   sinks: Sink[];
   /** The jobs this process runs, by module, in start order. */
@@ -60,14 +67,21 @@ export async function startStack(config: Config, deps: StackDeps): Promise<Stack
   const { logger } = deps;
   const now = deps.now ?? Date.now;
   const modules = deps.modules ?? MODULES;
+  const roles = new Set(config.roles);
   const life = new Lifecycle(logger);
   try {
-    if (!config.storage.url) life.add('data dir lock', lockDataDir(config.storage.dataDir));
-    const opened = await openStore({ ...config.storage, database: config.storage.database });
-    life.add('storage', () => opened.close());
-    const store = deps.wrapStore ? deps.wrapStore(opened) : opened;
-    const applied = await migrate(store, config.storage.retentionDays, allMigrations(modules), { cluster: config.storage.cluster });
-    if (applied.length) logger.info('applied migrations', { ids: applied });
+    // ingest validates with config alone and scrape only publishes: neither needs storage.
+    const needsStore = roles.has('sink') || roles.has('detect');
+    let store: Store | undefined;
+    if (needsStore) {
+      if (!config.storage.url) life.add('data dir lock', lockDataDir(config.storage.dataDir));
+      const opened = await openStore({ ...config.storage, database: config.storage.database });
+      life.add('storage', () => opened.close());
+      store = deps.wrapStore ? deps.wrapStore(opened) : opened;
+      // Idempotent DDL: every process with storage applies what is missing before it reads or writes.
+      const applied = await migrate(store, config.storage.retentionDays, allMigrations(modules), { cluster: config.storage.cluster });
+      if (applied.length) logger.info('applied migrations', { ids: applied });
+    }
 
     const registry = new Registry();
     collectDefaultMetrics({ register: registry, prefix: 'mlobs_process_' });
@@ -84,11 +98,11 @@ export async function startStack(config: Config, deps: StackDeps): Promise<Stack
     const oldest = (kind: EventKind) => oldestAcceptedMs(kind, config.storage.retentionDays, now());
     // Only the Kafka bus needs it: the in-process bus hands the validated event over itself.
     const trust = bus.kind === 'kafka' && config.kafka.trustedProducerKey ? new ProducerTrust(config.kafka.trustedProducerKey) : undefined;
-    const sinks = EVENT_KIND_NAMES.map(
+    const sinks = (roles.has('sink') ? EVENT_KIND_NAMES : []).map(
       (kind) =>
         new Sink(
           { kind, topic: topicOf(kind, config.kafka.topicPrefix), groupId: `${config.kafka.groupId}.${kind}`, ...config.sink },
-          { bus, store, deadLetters, metrics, logger, tracer, now, oldestAcceptedMs: () => oldest(kind), trust },
+          { bus, store: store!, deadLetters, metrics, logger, tracer, now, oldestAcceptedMs: () => oldest(kind), trust },
         ),
     );
     for (const s of sinks) {
@@ -112,45 +126,72 @@ export async function startStack(config: Config, deps: StackDeps): Promise<Stack
     const routes = [];
     const jobs: Stack['jobs'] = [];
     const started: { module: string; job: Job }[] = [];
-    for (const m of modules) {
-      const ctx: ModuleContext = { config, moduleConfig: (config as Record<string, unknown>)[m.name], store, registry, logger, now };
+    // The feature modules (their read APIs and jobs) are the detect role.
+    for (const m of roles.has('detect') ? modules : []) {
+      const ctx: ModuleContext = { config, moduleConfig: (config as Record<string, unknown>)[m.name], store: store!, registry, logger, now };
       const parts = (await m.setup?.(ctx)) ?? {};
       if (parts.close) life.add(`module ${m.name}`, parts.close);
       if (parts.routes) routes.push(parts.routes);
       for (const job of parts.jobs ?? []) started.push({ module: m.name, job });
     }
 
-    const k8s = config.collectors.dcgm.kubernetes;
-    const discovery = k8s ? new KubernetesDiscovery(k8s, { kubeConfig: loadKubeConfig(), logger }) : undefined;
-    if (discovery) {
-      discovery.start();
-      life.add('kubernetes discovery', () => discovery.stop());
+    const leaseOpts: LeaseOptions = { sessionTimeoutMs: config.fleet.sessionTimeoutMs, heartbeatIntervalMs: config.fleet.heartbeatIntervalMs, marginMs: config.fleet.leaseMarginMs };
+    let membership: Membership | undefined;
+    if (roles.has('scrape')) {
+      const k8s = config.collectors.dcgm.kubernetes;
+      const discovery = k8s ? new KubernetesDiscovery(k8s, { kubeConfig: loadKubeConfig(), logger }) : undefined;
+      if (discovery) {
+        discovery.start();
+        life.add('kubernetes discovery', () => discovery.stop());
+      }
+      // The scrapers of a fleet split the targets among the live members of their group (one member
+      // on the in-process bus scrapes everything).
+      const scrapes = config.collectors.dcgm.targets.length > 0 || discovery !== undefined;
+      if (scrapes) membership = await bus.membership(`${config.kafka.topicPrefix}scrape`, leaseOpts);
+      const scraper = new DcgmScraper({ ...config.collectors.dcgm, topicPrefix: config.kafka.topicPrefix }, { bus, deadLetters, metrics, logger, now, tracer, discovered: discovery, owns: membership && shardFilter(membership) });
+      scraper.start();
+      membership?.onChange(() => scraper.reshard());
+      life.add('dcgm scraper', () => scraper.stop());
     }
-    const scraper = new DcgmScraper({ ...config.collectors.dcgm, topicPrefix: config.kafka.topicPrefix }, { bus, deadLetters, metrics, logger, now, tracer, discovered: discovery });
-    scraper.start();
-    life.add('dcgm scraper', () => scraper.stop());
 
-    // KServe halves → predictions, from the engine's tables (see the joiner); idempotent, so a second
-    // process running it too would only repeat work, never predictions.
-    const { joinWaitMs, joinIntervalMs, lookbackMs, modelVersions } = config.collectors.kserve;
-    const joiner = new KserveJoiner(
-      { joinWaitMs, joinIntervalMs, lookbackMs, modelVersions },
-      { store, metrics, logger, now, sinkIdle: () => sinkOf.get('kserve_event')!.lag() === 0, oldestPredictionMs: () => oldest('prediction') },
-    );
-    joiner.start();
-    life.add('kserve joiner', () => joiner.stop());
+    let lease: Lease | undefined;
+    if (roles.has('detect')) {
+      // KServe halves → predictions, from the engine's tables (see the joiner); it writes predictions,
+      // so it is fleet-wide work (idempotent: a second runner would only repeat work, never predictions).
+      const { joinWaitMs, joinIntervalMs, lookbackMs, modelVersions } = config.collectors.kserve;
+      const kserveSink = sinkOf.get('kserve_event');
+      const joiner = new KserveJoiner(
+        { joinWaitMs, joinIntervalMs, lookbackMs, modelVersions },
+        { store: store!, metrics, logger, now, sinkIdle: () => (kserveSink ? kserveSink.lag() === 0 : true), oldestPredictionMs: () => oldest('prediction') },
+      );
+      started.push({ module: 'collector', job: { name: 'kserve.join', scope: 'fleet', start: async () => (joiner.start(), () => joiner.stop()) } });
 
-    // One process is the whole fleet here, so it runs the fleet-wide jobs as well as its own.
-    for (const { module, job } of started) {
-      const stop = await job.start();
-      life.add(`job ${job.name}`, stop);
-      jobs.push({ module, name: job.name, scope: job.scope });
+      for (const { module, job } of started.filter((j) => j.job.scope === 'process')) {
+        const stop = await job.start();
+        life.add(`job ${job.name}`, stop);
+        jobs.push({ module, name: job.name, scope: job.scope });
+      }
+      // Fleet-wide jobs run on the one process holding the detect lease (always this one on the
+      // in-process bus, where one process is the whole fleet).
+      lease = await bus.lease(`${config.kafka.topicPrefix}detect`, leaseOpts);
+      const fleetJobs = started.filter((j) => j.job.scope === 'fleet');
+      const runner = new FleetRunner(lease, fleetJobs, { lease, durable: bus.kind === 'kafka', topic: (name) => `${config.kafka.topicPrefix}${name}` }, logger);
+      life.add('fleet jobs', async () => {
+        await runner.stop();
+        await lease!.stop();
+      });
+      for (const { module, job } of fleetJobs) jobs.push({ module, name: job.name, scope: job.scope });
+      const held = lease;
+      new Gauge({ name: 'mlobs_fleet_leader', help: '1 while this process holds the detect lease and runs the fleet-wide jobs', registers: [registry], collect() { this.set(held.isHeld() ? 1 : 0); } });
+      if (bus.kind === 'memory') await waitFor(() => runner.active.length === fleetJobs.length || fleetJobs.length === 0);
     }
 
     // With a durable bus, ingest keeps accepting while storage is down until the backlog passes the
     // same bound the in-process bus has; the in-process bus enforces its bound on publish.
     const backpressure = (kind: EventKind): BackpressureError | null => {
-      const s = sinkOf.get(kind)!;
+      const s = sinkOf.get(kind);
+      // Without the sink role here, Kafka is the buffer and the sinks elsewhere report their own health.
+      if (!s) return null;
       if (s.degraded && s.lag() >= config.bus.maxBufferedMessages) {
         return new BackpressureError(`storage is unavailable and ${s.lag()} ${kind} events are waiting`, 5000);
       }
@@ -158,17 +199,33 @@ export async function startStack(config: Config, deps: StackDeps): Promise<Stack
     };
     const readiness = async () => {
       const problems: string[] = [];
-      if (!(await store.ping())) problems.push('storage unreachable');
+      if (store && !(await store.ping())) problems.push('storage unreachable');
       for (const s of sinks) if (s.degraded) problems.push(`sink ${s.opts.kind} failing to insert`);
       const health = bus.health();
       if (!health.up) problems.push(`bus ${health.detail ?? `${bus.kind} down`}`);
+      if (roles.has('scrape') && membership && !membership.members().includes(membership.self() ?? '')) problems.push('scrape: not yet a member of the scraper group');
       return problems;
     };
+    // Per role, for /readyz: what each role of this process is doing (a detect standby is ready).
+    const readinessDetail = () => ({
+      roles: Object.fromEntries(
+        [...roles].map((r) => [
+          r,
+          r === 'detect'
+            ? { leader: lease?.isHeld() ?? false }
+            : r === 'scrape'
+              ? { members: membership?.members().length ?? 0, self: membership?.self() ?? null }
+              : r === 'sink'
+                ? { sinks: sinks.length, degraded: sinks.filter((s) => s.degraded).map((s) => s.opts.kind) }
+                : {},
+        ]),
+      ),
+    });
     const ingestDeps = { bus, deadLetters, metrics, logger, now, backpressure, oldestAcceptedMs: oldest, topicPrefix: config.kafka.topicPrefix, bodyLimits: bodyLimits(config.server), trust };
     const ingest = ingestRoutes(ingestDeps);
     const otlp = otlpRoutes({ ...ingestDeps, otlp: config.otlp });
     const kserve = kserveRoutes({ ...ingestDeps, answerWithinMs: config.collectors.kserve.answerWithinMs });
-    const app = createHttpApp({ authToken: config.server.authToken, registry, readiness, routes: [ingest, otlp, kserve, ...routes] });
+    const app = createHttpApp({ authToken: config.server.authToken, registry, readiness, readinessDetail, routes: [...(roles.has('ingest') ? [ingest, otlp, kserve] : []), ...routes] });
     const listen = async (name: string, port: number, listener: Parameters<typeof createHttpServer>[1]) => {
       const server = createHttpServer(config.server, listener);
       await new Promise<void>((resolve, reject) => {
@@ -183,16 +240,21 @@ export async function startStack(config: Config, deps: StackDeps): Promise<Stack
       return (server.address() as AddressInfo).port;
     };
     // OTLP's own port (4318 by convention) only when configured: the ingest role alone serves it there.
-    const otlpPort = config.otlp.port > 0 ? await listen('otlp server', config.otlp.port, createHttpApp({ authToken: config.server.authToken, registry, readiness, routes: [otlp] })) : undefined;
+    const otlpPort = config.otlp.port > 0 && roles.has('ingest') ? await listen('otlp server', config.otlp.port, createHttpApp({ authToken: config.server.authToken, registry, readiness, routes: [otlp] })) : undefined;
     const port = await listen('http server', config.server.port, app);
     const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
     const url = `http://${host}:${port}`;
-    logger.info('mlobs is up', { url, ...(otlpPort ? { otlp: `http://${host}:${otlpPort}` } : {}), storage: store.mode === 'embedded' ? `embedded (${config.storage.dataDir})` : config.storage.url, bus: bus.kind });
+    logger.info('mlobs is up', { url, ...(otlpPort ? { otlp: `http://${host}:${otlpPort}` } : {}), storage: !store ? 'none' : store.mode === 'embedded' ? `embedded (${config.storage.dataDir})` : config.storage.url, bus: bus.kind, roles: [...roles] });
 
-    return { url, port, otlpPort, store, bus, registry, sinks, jobs, drain, stop: () => life.stop() };
+    return { url, port, otlpPort, store: store!, bus, roles: [...roles], lease, registry, sinks, jobs, drain, stop: () => life.stop() };
   } catch (e) {
     await life.stop();
     throw e;
   }
 }
 
+
+async function waitFor(cond: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!cond() && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+}

@@ -1,7 +1,9 @@
 import { Kafka, logLevel, type Consumer, type ConsumerRunConfig } from 'kafkajs';
 import type { Logger } from '../core/log.js';
 import { MlobsError } from '../core/errors.js';
-import type { Bus, BusHealth, BusMessage, ConsumeOptions, Consumption, OutgoingMessage } from './bus.js';
+import type { Bus, BusHealth, BusMessage, ConsumeOptions, Consumption, Lease, LeaseOptions, Membership, OutgoingMessage } from './bus.js';
+import { KafkaLease } from './kafka-lease.js';
+import { KafkaMembership } from './kafka-membership.js';
 import { KAFKA_RETRY, KafkaPublisher, short } from './kafka-publisher.js';
 
 export interface KafkaBusOptions {
@@ -62,6 +64,14 @@ export class KafkaBus implements Bus {
   }
 
   async ensureTopics(topics: string[]): Promise<void> {
+    await this.createTopics(topics, { partitions: this.opts.numPartitions, compacted: false });
+  }
+
+  /** Topics already known to exist (coordination writes ensure theirs before every write). */
+  private readonly known = new Set<string>();
+
+  private async createTopics(topics: string[], o: { partitions: number; compacted: boolean }): Promise<void> {
+    if (topics.every((t) => this.known.has(t))) return;
     const admin = this.kafka.admin();
     try {
       await admin.connect();
@@ -72,8 +82,22 @@ export class KafkaBus implements Bus {
       const existing = new Set(await admin.listTopics());
       const missing = topics.filter((t) => !existing.has(t));
       if (missing.length) {
-        await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: this.opts.numPartitions })) });
+        const configEntries = o.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [];
+        // Several processes may create the same topic at once: the loser's "already exists" is fine.
+        // Its metadata may also lag right after creation ("does not host this topic-partition"): any
+        // error here is judged by the wait below, which fails with it if the topics never get leaders.
+        let failure: unknown = null;
+        await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: o.partitions, configEntries })) }).catch((e) => (failure = e));
+        // The loser of such a race (or a process started right after it) may ask before the topic's
+        // leader is known: wait, bounded, until every partition has one.
+        for (let attempt = 0; ; attempt++) {
+          const md = await admin.fetchTopicMetadata({ topics: missing }).catch(() => null);
+          if (md?.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) break;
+          if (attempt >= 50) throw new MlobsError(`Kafka topics ${missing.join(', ')} have no leader after 10 s${failure ? ` (creating them: ${(failure as Error).message})` : ''}`, { reason: 'kafka_unavailable', retryable: true, cause: failure });
+          await new Promise((r) => setTimeout(r, 200));
+        }
       }
+      for (const t of topics) this.known.add(t);
     } finally {
       await admin.disconnect();
     }
@@ -192,6 +216,21 @@ export class KafkaBus implements Bus {
       throw e;
     }
     return { lag: () => lag, stop };
+  }
+
+  /** A lease named `name` (topic, group and transactional id derive from it); see KafkaLease. */
+  async lease(name: string, opts: LeaseOptions): Promise<Lease> {
+    const lease = new KafkaLease(name, opts, { kafka: this.kafka, logger: this.opts.logger, now: this.opts.now ?? Date.now, ensureTopic: (t, o) => this.createTopics([t], o) });
+    await lease.start();
+    this.stops.add(() => lease.stop());
+    return lease;
+  }
+
+  async membership(group: string, opts: LeaseOptions): Promise<Membership> {
+    const m = new KafkaMembership(group, opts, { kafka: this.kafka, logger: this.opts.logger, ensureTopic: (t, o) => this.createTopics([t], o) });
+    await m.start();
+    this.stops.add(() => m.stop());
+    return m;
   }
 
   async close(): Promise<void> {

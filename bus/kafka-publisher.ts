@@ -210,3 +210,19 @@ export function short(e: unknown): string {
   const m = errorMessage(e);
   return m.length > 300 ? `${m.slice(0, 300)}…` : m;
 }
+
+/**
+ * Runs a start-up step again after a failure (a topic another process just created may not be served
+ * yet; a group coordinator may be moving): five attempts, a second apart, `reset` between them.
+ */
+export async function retrying(step: () => Promise<void>, reset: () => Promise<void>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await step();
+    } catch (e) {
+      if (attempt >= 5) throw e;
+      await reset().catch(() => {});
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}

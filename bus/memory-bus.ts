@@ -1,5 +1,6 @@
 import { BackpressureError, MlobsError } from '../core/errors.js';
-import type { Bus, BusHealth, BusMessage, ConsumeOptions, Consumption, OutgoingMessage } from './bus.js';
+import type { Bus, BusHealth, BusMessage, ConsumeOptions, Consumption, Lease, Membership, OutgoingMessage } from './bus.js';
+import { LocalLease, LocalMembership } from './memory-lease.js';
 
 export interface MemoryBusOptions {
   /** Beyond this many messages not yet committed by every group, publish throws BackpressureError. */
@@ -136,6 +137,15 @@ export class MemoryBus implements Bus {
       log.messages.splice(0, drop);
       log.base = low;
     }
+  }
+
+  /** One process is the whole fleet on this bus: it holds every lease. */
+  async lease(name: string): Promise<Lease> {
+    return new LocalLease(name);
+  }
+
+  async membership(): Promise<Membership> {
+    return new LocalMembership();
   }
 
   async close(): Promise<void> {

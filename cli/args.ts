@@ -4,5 +4,6 @@ export const STACK_FLAGS = {
   port: { type: 'string' },
   'data-dir': { type: 'string' },
   host: { type: 'string' },
+  roles: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;

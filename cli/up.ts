@@ -5,19 +5,21 @@ import { startTelemetry } from '../app/telemetry.js';
 import { parseFlags, portFlag } from '../core/flags.js';
 import { STACK_FLAGS } from './args.js';
 
-export const UP_HELP = `mlobs up [--config FILE] [--port N] [--data-dir DIR] [--host ADDR]
+export const UP_HELP = `mlobs up [--config FILE] [--port N] [--data-dir DIR] [--host ADDR] [--roles ingest,scrape,sink,detect]
 
-Runs the stack: HTTP API, collectors, bus and storage in one process.
+Runs the stack: HTTP API, collectors, bus and storage in one process. --roles (or MLOBS_ROLES) runs
+part of a fleet sharing Kafka: ingest (HTTP receivers), scrape (DCGM, sharded), sink (Kafka to
+ClickHouse), detect (fleet-wide jobs on one leader, read APIs); default all of them.
 Embedded defaults: ClickHouse engine in-process (data in --data-dir, default ./data), in-process bus.
 Environment: CLICKHOUSE_URL, CLICKHOUSE_USER, CLICKHOUSE_PASSWORD, CLICKHOUSE_DATABASE, KAFKA_BROKERS,
-MLOBS_DCGM_TARGETS, MLOBS_PORT, MLOBS_HOST, MLOBS_DATA_DIR, MLOBS_AUTH_TOKEN.
+MLOBS_DCGM_TARGETS, MLOBS_ROLES, MLOBS_PORT, MLOBS_HOST, MLOBS_DATA_DIR, MLOBS_AUTH_TOKEN.
 Own telemetry: OTEL_EXPORTER_OTLP_ENDPOINT (or a per-signal endpoint) exports the stack's spans over
 OTLP; the other OTEL_* variables and OTEL_SDK_DISABLED apply.`;
 
 /** Reads flags and environment into one validated config. */
 export function configFromArgs(argv: string[], env: NodeJS.ProcessEnv): { config: Config; help: boolean } {
   const { values } = parseFlags(argv, STACK_FLAGS);
-  const config = loadConfig({ file: values.config, env, flags: { port: portFlag(values.port), dataDir: values['data-dir'], host: values.host } });
+  const config = loadConfig({ file: values.config, env, flags: { port: portFlag(values.port), dataDir: values['data-dir'], host: values.host, roles: values.roles?.split(',').map((r) => r.trim()).filter(Boolean) } });
   return { config, help: Boolean(values.help) };
 }
 
@@ -58,6 +60,6 @@ export async function up(argv: string[]): Promise<void> {
     await telemetry.shutdown();
     throw e;
   }
-  console.log(`mlobs listening on ${stack.url} (storage: ${stack.store.mode}, bus: ${stack.bus.kind})`);
+  console.log(`mlobs listening on ${stack.url} (storage: ${(stack.store as typeof stack.store | undefined)?.mode ?? 'none'}, bus: ${stack.bus.kind}, roles: ${stack.roles.join(',')})`);
   stopOnSignals(stack, logger, undefined, () => telemetry.shutdown());
 }

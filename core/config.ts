@@ -24,6 +24,15 @@ const pipelineSchema = z
   })
   .strict();
 
+/** What one `mlobs up` runs; all of them (the default) is one process that is the whole fleet. */
+export const ROLES = ['ingest', 'scrape', 'sink', 'detect'] as const;
+export type Role = (typeof ROLES)[number];
+const rolesSchema = z
+  .array(z.enum(ROLES))
+  .min(1, 'name at least one role')
+  .refine((r) => new Set(r).size === r.length, 'each role once')
+  .default([...ROLES]);
+
 const attrKey = z.string().min(1).max(256);
 /** A span that is a prediction although it carries no `gen_ai.operation.name`: every given condition must hold. */
 const predictionRuleSchema = z
@@ -209,6 +218,18 @@ export const baseConfigShape = {
       .prefault({}),
     pipelines: z.array(pipelineSchema).default([]),
     otlp: otlpSchema,
+    roles: rolesSchema,
+    // Coordination of several processes on Kafka (see README "Running at scale"): the group session that
+    // elects the one `detect` leader and shards the scrapers. A leader gives its lease up leaseMarginMs
+    // before the broker would replace it, so two leaders never act at once.
+    fleet: z
+      .object({
+        sessionTimeoutMs: positiveDurationMs.refine((v) => v >= 6_000 && v <= 300_000, 'between 6s and 5m (the broker\'s group.min/max.session.timeout.ms defaults)').default(10_000),
+        heartbeatIntervalMs: positiveDurationMs.default(1_000),
+        leaseMarginMs: positiveDurationMs.default(3_000),
+      })
+      .strict()
+      .prefault({}),
 };
 
 type BaseShapeOutput = z.infer<z.ZodObject<typeof baseConfigShape>>;
@@ -220,6 +241,13 @@ export function refineBaseConfig(c: BaseShapeOutput, ctx: z.RefinementCtx): void
     }
     if (c.collectors.kserve.lookbackMs <= c.collectors.kserve.joinWaitMs) {
       ctx.addIssue({ code: 'custom', path: ['collectors', 'kserve', 'lookbackMs'], message: 'must exceed joinWaitMs' });
+    }
+    const f = c.fleet;
+    if (f.heartbeatIntervalMs * 3 > f.sessionTimeoutMs) ctx.addIssue({ code: 'custom', path: ['fleet', 'heartbeatIntervalMs'], message: 'must be at most a third of sessionTimeoutMs' });
+    if (f.leaseMarginMs + 2 * f.heartbeatIntervalMs >= f.sessionTimeoutMs) ctx.addIssue({ code: 'custom', path: ['fleet', 'leaseMarginMs'], message: 'must leave at least two heartbeats of sessionTimeoutMs' });
+    // Only Kafka is shared between processes: a process that runs part of the fleet needs it.
+    if (c.roles.length < ROLES.length && c.kafka.brokers.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['roles'], message: `roles ${c.roles.join(',')} run part of a fleet, which needs Kafka: set kafka.brokers (or KAFKA_BROKERS), or run all roles in one process` });
     }
     const names = new Set<string>();
     c.pipelines.forEach((p, i) => {
@@ -249,7 +277,7 @@ export function validateConfig<S extends z.ZodType = typeof baseConfigSchema>(ra
 export interface ConfigSources {
   file?: string;
   env?: NodeJS.ProcessEnv;
-  flags?: { port?: number; dataDir?: string; host?: string };
+  flags?: { port?: number; dataDir?: string; host?: string; roles?: string[] };
 }
 
 /** Merges defaults < YAML file < environment < command-line flags, then validates once. */
@@ -296,7 +324,9 @@ export function loadConfig<S extends z.ZodType<BaseConfig> = typeof baseConfigSc
   if (env.MLOBS_HOST) set(['server', 'host'], env.MLOBS_HOST);
   if (env.MLOBS_AUTH_TOKEN) set(['server', 'authToken'], env.MLOBS_AUTH_TOKEN);
   if (env.MLOBS_DATA_DIR) set(['storage', 'dataDir'], env.MLOBS_DATA_DIR);
+  if (env.MLOBS_ROLES) set(['roles'], list(env.MLOBS_ROLES));
   if (src.flags?.port !== undefined) set(['server', 'port'], src.flags.port);
+  if (src.flags?.roles !== undefined) set(['roles'], src.flags.roles);
   if (src.flags?.host !== undefined) set(['server', 'host'], src.flags.host);
   if (src.flags?.dataDir !== undefined) set(['storage', 'dataDir'], src.flags.dataDir);
   const config = validateConfig(raw, src.file ? `config (${src.file})` : 'config', schema ?? baseConfigSchema) as BaseConfig;

@@ -1,6 +1,7 @@
 // The hand-computed fleet through the real stack: seeded over POST /v1/gpu/metrics with explicit
 // timestamps, answered by GET /v1/cost (the SQL path), and checked against the reference integration.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../test/helpers/eventually.js';
 import { testStack } from '../test/helpers/stack.js';
 import { cost } from './cli.js';
 import { parseCostQuery, type GroupBy } from './query.js';
@@ -10,6 +11,9 @@ import { pureReport } from './testing/pure-report.js';
 import type { GpuReading } from './usage.js';
 import { EXPECTED_BY_COMPONENT, EXPECTED_BY_TEAM, EXPECTED_COST_BY, EXPECTED_TOTAL, EXPECTED_UNOBSERVED_HOURS, FLEET_COST_CONFIG, HOUR, T0, fleetReadings, toExposition } from './testdata/fleet.js';
 import { FIXTURE_RETENTION } from './testdata/fleet.js';
+import { staleHours } from './rollup.js';
+import { hoursOfSamplesRead } from './testing/plan.js';
+import { usageStatement } from './store.js';
 
 let s: Awaited<ReturnType<typeof testStack>>;
 const FROM = '2026-11-20T00:00:00Z';
@@ -25,7 +29,8 @@ const TOKENS: Record<string, number>[] = [
 ];
 
 beforeAll(async () => {
-  s = await testStack({ storage: { retentionDays: FIXTURE_RETENTION }, cost: FLEET_COST_CONFIG });
+  // Rollups sealed every 200 ms, so that the reports below read them (as a running stack's do after its first minute).
+  s = await testStack({ storage: { retentionDays: FIXTURE_RETENTION }, cost: { ...FLEET_COST_CONFIG, rollupEveryMs: 200 } });
   const readings = fleetReadings();
   for (const batch of [readings, readings.filter((r) => r.uuid === 'GPU-A' && r.tsMs >= T0)]) {
     const res = await s.post('/v1/gpu/metrics', toExposition(batch), { 'content-type': 'text/plain' });
@@ -37,6 +42,8 @@ beforeAll(async () => {
   const before = Array.from({ length: 50 }, (_, i) => pred('fraud-detector', `p-${i}`, T0 - HOUR + i * 1000, TOKENS[0]));
   for (const batch of [fraud, fraud.slice(0, 100), eta, before]) expect((await s.post('/v1/predictions', batch)).status).toBe(202);
   await s.drain();
+  const rules = { maxIntervalMs: 120_000, idleThreshold: 0.05 };
+  await eventually(() => staleHours(s.store, { ...rules, nowMs: Date.now() }), (h) => h.length === 0, { what: 'every hour of the fleet sealed into the rollups' });
 });
 afterAll(async () => s?.stop());
 
@@ -136,6 +143,14 @@ describe('GET /v1/cost over the hand-computed fleet', () => {
       { from: T0, to: T0 + 4 * HOUR },
     );
     expect(rows).toEqual([{ uuid: 'GPU-C', minutes: 181, samples: 180 }]);
+  });
+
+  it('answers from the hourly rollups: the report statement reads them and no samples of the sealed hours', async () => {
+    const { sql, params } = usageStatement(s.store.database, { fromMs: T0, endMs: T0 + 4 * HOUR, previousFromMs: T0 - 4 * HOUR, maxIntervalMs: 120_000, idleThreshold: 0.05 });
+    const plan = (await s.store.query<{ explain: string }>(`EXPLAIN indexes = 1 ${sql}`, params)).map((r) => r.explain).join('\n');
+    expect(plan).toMatch(/ReadFromMergeTree \(\w+\.cost_gpu_hourly\)/);
+    // Every hour of both periods is sealed: only the samples of the cap before each period start are read.
+    expect(hoursOfSamplesRead(plan)).toEqual([1, 1]);
   });
 
   it('splits a GPU that changes pods at the change', async () => {

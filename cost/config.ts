@@ -62,6 +62,8 @@ export const costConfigSchema = z
     defaultPerHour: price.optional(),
     idleUtilisationThreshold: z.number().min(0).max(1).default(0.05),
     maxSampleIntervalMs: durationMs.default(60_000),
+    /** How often complete hours are integrated into the hourly rollups reports read (rollup.ts). */
+    rollupEveryMs: durationMs.default(60_000),
     teams: z
       .object({
         byNamespace: z.record(z.string().min(1), z.string().min(1)).default({}),

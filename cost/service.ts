@@ -5,6 +5,7 @@ import { podMapper, type PodMapper } from './mapping.js';
 import { priceRows, type PriceRow } from './prices.js';
 import { parseCostQuery } from './query.js';
 import { buildReport, type CostReport } from './report.js';
+import { sealRollups } from './rollup.js';
 import { queryPredictions, queryUsage, syncPrices } from './store.js';
 
 /** Storage to read and the clock that decides where "now" cuts a window. */
@@ -39,6 +40,16 @@ export class CostService {
   /** Writes the configured prices where the SQL views read them. */
   syncPrices(): Promise<void> {
     return syncPrices(this.deps.store, this.prices);
+  }
+
+  /** Integrates complete hours not sealed yet (or changed since) into the hourly rollups for the configured rules; returns the hours sealed. */
+  sealRollups(opts: { maxStatements?: number } = {}): Promise<number> {
+    return sealRollups(this.deps.store, {
+      maxIntervalMs: this.config.maxSampleIntervalMs,
+      idleThreshold: this.config.idleUtilisationThreshold,
+      nowMs: this.deps.now(),
+      ...opts,
+    });
   }
 
   /** One report for raw request parameters (by, from, to); throws CostQueryError for bad parameters, CostDataError for unpriced usage. */

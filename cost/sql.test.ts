@@ -9,7 +9,7 @@ import { openStore } from '../storage/clickhouse.js';
 import { MIGRATIONS, migrate } from '../storage/migrations.js';
 import type { Store } from '../storage/store.js';
 import { priceRows, type PriceRow } from './prices.js';
-import { COST_MIGRATIONS } from './sql.js';
+import { COST_MIGRATIONS } from './migrations.js';
 import { queryUsage, syncPrices } from './store.js';
 import { integrateUsage, type GpuReading, type UsageRow } from './usage.js';
 

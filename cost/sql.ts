@@ -39,7 +39,9 @@ const allocTable = (db: string, days: number) => `CREATE TABLE IF NOT EXISTS ${d
 ORDER BY (gpu_key, alloc_key)
 TTL toDateTime(last_seen) + INTERVAL ${days} DAY`;
 
-const UTIL_ROWS = `metric IN ('${GR_ENGINE_ACTIVE}', '${GPU_UTIL}') AND isFinite(value)`;
+export const UTIL_ROWS = `metric IN ('${GR_ENGINE_ACTIVE}', '${GPU_UTIL}') AND isFinite(value)`;
+/** A sample's utilisation in [0, 1]: GR_ENGINE_ACTIVE when it has it, else GPU_UTIL / 100. */
+export const UTIL_SQL = 'least(greatest(coalesce(gr_active, gpu_util / 100), 0), 1)';
 const GPU_KEY = 'cityHash64(hostname, uuid, gpu_i_id)';
 const ALLOC_KEY = 'cityHash64(namespace, pod, model_name, gpu_i_profile)';
 
@@ -71,7 +73,7 @@ FROM (
     least(leadInFrame(t, 1, toInt64(${FOREVER_MS})) OVER (PARTITION BY gpu_key ORDER BY t ROWS BETWEEN CURRENT ROW AND 1 FOLLOWING),
           t + {max_interval_ms:Int64}, {to_ms:Int64}) AS end_ms
   FROM (
-    SELECT gpu_key, alloc_key, ts, toUnixTimestamp64Milli(ts) AS t, least(greatest(coalesce(gr_active, gpu_util / 100), 0), 1) AS util
+    SELECT gpu_key, alloc_key, ts, toUnixTimestamp64Milli(ts) AS t, ${UTIL_SQL} AS util
     FROM ${db}.cost_gpu_util FINAL
     WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64} - {max_interval_ms:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')
   )
@@ -98,13 +100,39 @@ GROUP BY namespace, pod`;
 
 // Per GPU unit, allocation and price segment: observed, busy and idle time, the price and the cost.
 // Segments are the window split at every price boundary, so that one price holds for each row.
-// Migration 100 created it without `labels`; migration 110 replaces it with them.
-const usageView = (db: string, withLabels: boolean) => `CREATE VIEW IF NOT EXISTS ${db}.cost_gpu_usage AS
-WITH
-  (SELECT arraySort(arrayDistinct(arrayConcat([{from_ms:Int64}, {to_ms:Int64}],
+// Migration 100 created it without `labels`; migration 110 replaces it with them; migration 120 makes it read the
+// hourly rollups (rollup.ts) and keeps this definition as `cost_gpu_usage_raw`.
+/** The window [from_ms, to_ms) cut at every price boundary inside it: sorted, from and to included. */
+export const cutsSql = (db: string) => `(SELECT arraySort(arrayDistinct(arrayConcat([{from_ms:Int64}, {to_ms:Int64}],
      arrayFilter(c -> c > {from_ms:Int64} AND c < {to_ms:Int64}, arrayConcat(groupArray(valid_from_ms), groupArray(valid_to_ms))))))
-   FROM ${db}.cost_prices) AS cuts,
-  (SELECT groupArray((gpu_model, valid_from_ms, valid_to_ms, per_hour)) FROM ${db}.cost_prices) AS prices
+   FROM ${db}.cost_prices)`;
+
+/** Per GPU unit, allocation and price segment (`seg`, an index into `cuts`): observed, busy and low-utilisation ms, integrated from the samples. */
+export const rawUsageSource = (db: string) => `
+    SELECT gpu_key, alloc_key, seg,
+      sum(piece_ms) AS observed_ms,
+      sum(piece_ms * util) AS busy_ms,
+      sumIf(piece_ms, util < {idle_threshold:Float64}) AS low_ms
+    FROM (
+      SELECT gpu_key, alloc_key, util,
+        arrayJoin(if(length(cuts) = 2, [1], arrayFilter(j -> cuts[j] < end_ms AND cuts[j + 1] > start_ms, range(1, length(cuts))))) AS seg,
+        least(end_ms, cuts[seg + 1]) - greatest(start_ms, cuts[seg]) AS piece_ms
+      FROM ${db}.cost_gpu_intervals(from_ms = {from_ms:Int64}, to_ms = {to_ms:Int64}, max_interval_ms = {max_interval_ms:Int64})
+    )
+    GROUP BY gpu_key, alloc_key, seg`;
+
+/** How a usage view integrates: its name, the per-segment source and any scalars that source needs beside `cuts` and `prices`. */
+export interface UsageSource {
+  name: string;
+  source: string;
+  with?: string;
+}
+
+export const usageView = (db: string, withLabels: boolean, src: UsageSource = { name: 'cost_gpu_usage', source: rawUsageSource(db) }) => `CREATE VIEW IF NOT EXISTS ${db}.${src.name} AS
+WITH
+  ${cutsSql(db)} AS cuts,
+  (SELECT groupArray((gpu_model, valid_from_ms, valid_to_ms, per_hour)) FROM ${db}.cost_prices) AS prices${src.with ? `,
+  ${src.with}` : ''}
 SELECT hostname, uuid, gpu_i_id, model_name, gpu_i_profile, gpu_share, namespace, pod,${withLabels ? ' labels,' : ''}
   cuts[seg] AS segment_from_ms, cuts[seg + 1] AS segment_to_ms,
   observed_ms, busy_ms, idle_ms, per_hour,
@@ -121,18 +149,7 @@ FROM (
     arrayFirstIndex(p -> p.1 = a.model_name AND p.2 <= cuts[seg] AND cuts[seg] < p.3, prices) AS own,
     arrayFirstIndex(p -> p.1 = '' AND p.2 <= cuts[seg] AND cuts[seg] < p.3, prices) AS dflt,
     if(own > 0, prices[own].4, if(dflt > 0, prices[dflt].4, NULL)) AS per_hour
-  FROM (
-    SELECT gpu_key, alloc_key, seg,
-      sum(piece_ms) AS observed_ms,
-      sum(piece_ms * util) AS busy_ms,
-      sumIf(piece_ms, util < {idle_threshold:Float64}) AS low_ms
-    FROM (
-      SELECT gpu_key, alloc_key, util,
-        arrayJoin(if(length(cuts) = 2, [1], arrayFilter(j -> cuts[j] < end_ms AND cuts[j + 1] > start_ms, range(1, length(cuts))))) AS seg,
-        least(end_ms, cuts[seg + 1]) - greatest(start_ms, cuts[seg]) AS piece_ms
-      FROM ${db}.cost_gpu_intervals(from_ms = {from_ms:Int64}, to_ms = {to_ms:Int64}, max_interval_ms = {max_interval_ms:Int64})
-    )
-    GROUP BY gpu_key, alloc_key, seg
+  FROM (${src.source}
   ) AS u
   LEFT JOIN (
     SELECT gpu_key, alloc_key, any(hostname) AS hostname, any(uuid) AS uuid, any(gpu_i_id) AS gpu_i_id, any(model_name) AS model_name,
@@ -154,8 +171,8 @@ FROM (
   }
 )`;
 
-/** The cost module's schema: ids 100-199; every statement can be re-run. */
-export const COST_MIGRATIONS: Migration[] = [
+/** Migrations 100 and 110 (the module's full list is in migrations.ts); every statement can be re-run. */
+export const SAMPLE_MIGRATIONS: Migration[] = [
   {
     id: 100,
     name: 'cost: utilisation samples, prices, interval and usage views',

@@ -41,17 +41,25 @@ function toUsageRow(r: Record<string, unknown>): UsageRow {
   };
 }
 
-/** Reads the `cost_gpu_usage` view for the window and the previous period in one statement, on the read-only session so that sinks keep inserting meanwhile. */
-export async function queryUsage(store: Store, q: UsageQuery): Promise<{ current: UsageRow[]; previous: UsageRow[] }> {
-  const db = store.database;
-  const view = (from: string, to: string) =>
-    `${db}.cost_gpu_usage(from_ms = {${from}:Int64}, to_ms = {${to}:Int64}, max_interval_ms = {cap:Int64}, idle_threshold = {threshold:Float64})`;
-  const res = await store.readOnlyQuery(
-    `SELECT 1 AS current, ${COLUMNS} FROM ${view('from', 'end')}
+/** The views usage is read from: `cost_gpu_usage` reads the hourly rollups where they stand, `cost_gpu_usage_raw` only the samples. */
+export type UsageView = 'cost_gpu_usage' | 'cost_gpu_usage_raw';
+
+/** The statement queryUsage runs, with its parameters: the window and the previous period in one statement. */
+export function usageStatement(db: string, q: UsageQuery, view: UsageView = 'cost_gpu_usage') {
+  const from = (a: string, b: string) =>
+    `${db}.${view}(from_ms = {${a}:Int64}, to_ms = {${b}:Int64}, max_interval_ms = {cap:Int64}, idle_threshold = {threshold:Float64})`;
+  return {
+    sql: `SELECT 1 AS current, ${COLUMNS} FROM ${from('from', 'end')}
      UNION ALL
-     SELECT 0 AS current, ${COLUMNS} FROM ${view('previous', 'from')}`,
-    { from: q.fromMs, end: q.endMs, previous: q.previousFromMs, cap: q.maxIntervalMs, threshold: q.idleThreshold },
-  );
+     SELECT 0 AS current, ${COLUMNS} FROM ${from('previous', 'from')}`,
+    params: { from: q.fromMs, end: q.endMs, previous: q.previousFromMs, cap: q.maxIntervalMs, threshold: q.idleThreshold },
+  };
+}
+
+/** Reads usage for the window and the previous period in one statement, on the read-only session so that sinks keep inserting meanwhile. */
+export async function queryUsage(store: Store, q: UsageQuery, view: UsageView = 'cost_gpu_usage'): Promise<{ current: UsageRow[]; previous: UsageRow[] }> {
+  const { sql, params } = usageStatement(store.database, q, view);
+  const res = await store.readOnlyQuery(sql, params);
   const current: UsageRow[] = [];
   const previous: UsageRow[] = [];
   for (const r of res.data) (Number(r.current) === 1 ? current : previous).push(toUsageRow(r));

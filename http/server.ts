@@ -9,6 +9,8 @@ export interface HttpAppOptions {
   registry: Registry;
   /** Problems that make the process unready (storage down, a sink failing), empty when ready. */
   readiness: () => Promise<string[]>;
+  /** More for /readyz's body (e.g. per role: whether this process leads); never decides readiness. */
+  readinessDetail?: () => Record<string, unknown>;
   /** Every route of the stack (ingest, features' routes), mounted at the root behind the auth. */
   routes: Router[];
 }
@@ -23,7 +25,7 @@ export function createHttpApp(opts: HttpAppOptions): Express {
   });
   app.get('/readyz', async (_req, res) => {
     const problems = await opts.readiness();
-    res.status(problems.length ? 503 : 200).json({ status: problems.length ? 'unready' : 'ready', problems });
+    res.status(problems.length ? 503 : 200).json({ status: problems.length ? 'unready' : 'ready', problems, ...opts.readinessDetail?.() });
   });
   app.get('/metrics', async (_req, res) => {
     res.setHeader('Content-Type', opts.registry.contentType);

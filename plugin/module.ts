@@ -5,6 +5,7 @@ import type { BaseConfig } from '../core/config.js';
 import type { Logger } from '../core/log.js';
 import type { Store } from '../storage/store.js';
 import type { Migration } from '../storage/migrations.js';
+import type { Lease } from '../bus/bus.js';
 
 /** What a feature module gets from the composition root: the stack's settings, its own validated section, and the shared services. */
 export interface ModuleContext<C = unknown> {
@@ -18,14 +19,28 @@ export interface ModuleContext<C = unknown> {
 }
 
 /**
+ * What a `fleet` job gets when it starts: the lease it runs under. State that must survive a change
+ * of leader is written with `lease.fence()` (which fails once a newer leader took over) and read back
+ * with `lease.readState()` by the next leader before it acts.
+ */
+export interface FleetContext {
+  lease: Lease;
+  /** True when fenced state outlives this process (Kafka): a new leader must read it before acting. */
+  durable: boolean;
+  /** The topic name for a piece of fleet state (the stack's topic prefix applied). */
+  topic(name: string): string;
+}
+
+/**
  * Background work. `fleet` jobs must run once in the whole fleet (alert evaluation and delivery,
- * scheduled drift, price sync); `process` jobs run in every process that has the module.
+ * scheduled drift, price sync): they run on the process holding the `detect` lease, are stopped when
+ * it is lost and started again on the next holder. `process` jobs run in every process that has the module.
  */
 export interface Job {
   name: string;
   scope: 'fleet' | 'process';
-  /** Starts the work; resolves to the function that stops it. */
-  start(): Promise<() => Promise<void>>;
+  /** Starts the work (a fleet job gets its FleetContext); resolves to the function that stops it. */
+  start(fleet?: FleetContext): Promise<() => Promise<void>>;
 }
 
 /** What a command gets: the config file loaded and validated as the stack would, its own section apart. */

@@ -36,6 +36,13 @@ export interface DispatcherDeps {
   inhibitRules: InhibitRule[];
   nflog: Map<string, NflogEntry>;
   persistNflog: (e: NflogEntry) => void;
+  /**
+   * Records the intent to notify before delivering (the fleet's notification log, under the leader's
+   * fencing producer). When it rejects, nothing is delivered: a leader that was replaced cannot page.
+   */
+  beforeDeliver?: (e: NflogEntry) => Promise<void>;
+  /** Undoes a recorded intent after the delivery failed for good: `previous` is what the log held before. */
+  afterFailed?: (e: NflogEntry, previous: NflogEntry | undefined) => void;
   metrics: AlertingMetrics;
   logger: Logger;
   /** Wall clock for measuring delivery time; the dispatcher's own `now` comes from its callers. */
@@ -99,6 +106,12 @@ export class Dispatcher {
     this.stopped = true;
   }
 
+  /** Starts afresh (a new leader): no groups, deliveries allowed again; the next update() regroups. */
+  reset(): void {
+    this.groups.clear();
+    this.stopped = false;
+  }
+
   private flush(g: Group, now: number): Promise<void> | undefined {
     const receiver = g.route.receiver;
     const alerts = [...g.alerts.values()];
@@ -123,8 +136,8 @@ export class Dispatcher {
       if (!g.alerts.size) this.groups.delete(g.key);
       return undefined;
     }
+    const e: NflogEntry = { receiver, groupKey: g.key, firing: firing.map((a) => a.fingerprint), resolved: resolved.map((a) => a.fingerprint), sentAtMs: now };
     const record = () => {
-      const e: NflogEntry = { receiver, groupKey: g.key, firing: firing.map((a) => a.fingerprint), resolved: resolved.map((a) => a.fingerprint), sentAtMs: now };
       this.deps.nflog.set(nflogKey(receiver, g.key), e);
       this.deps.persistNflog(e);
     };
@@ -139,6 +152,24 @@ export class Dispatcher {
     const clock = this.deps.clock ?? Date.now;
     const t0 = clock();
     const { metrics, logger } = this.deps;
+    const gate = this.deps.beforeDeliver ? this.deps.beforeDeliver(e) : Promise.resolve();
+    const refused = (err: unknown) => {
+      g.inFlight = false;
+      metrics.notifications.inc({ receiver, outcome: 'not_leader' });
+      logger.warn('alert notification not sent: its intent could not be recorded (this process may no longer lead)', { receiver, groupKey: g.key, error: (err as Error)?.message });
+    };
+    return gate.then(() => this.send(g, notifier, e, entry, toSend, now, t0, clock, record, forget), refused);
+  }
+
+  private send(g: Group, notifier: Notifier, e: NflogEntry, previous: NflogEntry | undefined, toSend: Alert[], now: number, t0: number, clock: () => number, record: () => void, forget: () => void): Promise<void> {
+    const receiver = g.route.receiver;
+    const { metrics, logger } = this.deps;
+    // Stopped (the lease lost) while the intent was being recorded: do not deliver, and undo the intent.
+    if (this.stopped) {
+      g.inFlight = false;
+      this.deps.afterFailed?.(e, previous);
+      return Promise.resolve();
+    }
     return deliver(
       notifier,
       { receiver, groupKey: g.key, groupLabels: g.labels, alerts: toSend, externalUrl: this.deps.externalUrl, nowMs: now, repeatIntervalMs: g.route.repeatIntervalMs },
@@ -156,6 +187,7 @@ export class Dispatcher {
         forget();
       } else {
         // Kept in the group, not recorded as sent: the next group_interval flush tries again.
+        this.deps.afterFailed?.(e, previous);
         metrics.notifications.inc({ receiver, outcome: 'failed' });
         logger.warn('alert notification failed', { receiver, type: notifier.type, groupKey: g.key, attempts: out.attempts, reason: out.error?.reason, error: out.error?.message });
       }

@@ -57,6 +57,8 @@ export interface ScraperDeps {
   tracer?: Tracer;
   /** Targets that come and go (Kubernetes discovery); the scraper follows them from one tick to the next. */
   discovered?: TargetSource;
+  /** Whether this process scrapes a target now (scrape sharding); asked on every tick. Default: all. */
+  owns?: (url: string) => boolean;
 }
 
 /** Scrapes DCGM exporter endpoints on an interval; a failing target is counted and logged, never fatal. */
@@ -80,7 +82,26 @@ export class DcgmScraper {
     const byUrl = new Map<string, ScrapeTarget>();
     for (const url of this.opts.targets) byUrl.set(url, { url });
     for (const t of this.deps.discovered?.targets() ?? []) if (!byUrl.has(t.url)) byUrl.set(t.url, t);
-    return [...byUrl.values()];
+    const owns = this.deps.owns;
+    return owns ? [...byUrl.values()].filter((t) => owns(t.url)) : [...byUrl.values()];
+  }
+
+  /** The targets the last tick scraped (or reshard() added). */
+  private owned = new Set<string>();
+
+  /**
+   * After the scrape group changed: scrapes at once the targets this process owns now but did not at
+   * its last tick, so a target whose scraper died waits for the group to notice, not for another
+   * interval as well. Targets it no longer owns are simply skipped from its next tick on.
+   */
+  reshard(): void {
+    if (!this.timer) return;
+    for (const t of this.targets()) {
+      if (this.owned.has(t.url)) continue;
+      this.owned.add(t.url);
+      const p = this.scrapeOnce(t).finally(() => this.inFlight.delete(p));
+      this.inFlight.add(p);
+    }
   }
 
   start(): void {
@@ -88,6 +109,7 @@ export class DcgmScraper {
     let previous = new Set<string>();
     const tick = () => {
       const targets = this.targets();
+      this.owned = new Set(targets.map((t) => t.url));
       // A pod that went away must not be reported down (or up) forever by its last gauge values.
       const now = new Set(targets.map((t) => t.url));
       for (const gone of previous) if (!now.has(gone)) for (const g of [this.deps.metrics.scrapeUp, this.deps.metrics.scrapeSamples]) g.remove({ target: gone });

@@ -11,6 +11,7 @@ import { createMetrics } from '../../core/metrics.js';
 import { validateConfig } from '../../core/config.js';
 import type { Bus, OutgoingMessage } from '../../bus/bus.js';
 import { DeadLetterQueue } from '../../bus/dead-letters.js';
+import { LocalLease, LocalMembership } from '../../bus/memory-lease.js';
 import { eventually, waitUntil } from '../../test/helpers/eventually.js';
 import { DcgmScraper } from '../gpu/scraper.js';
 import { KubernetesDiscovery, loadKubeConfig } from './discovery.js';
@@ -64,6 +65,8 @@ function captureBus(): Bus & { events: { source: string; hostname: string; label
     consume: async () => ({ lag: () => 0, stop: async () => {} }),
     health: () => ({ up: true }),
     ensureTopics: async () => {},
+    lease: async (name: string) => new LocalLease(name),
+    membership: async () => new LocalMembership(),
     close: async () => {},
   };
 }

@@ -11,6 +11,9 @@ import { UIDS } from './uids.js';
 // the sample cap and idle threshold are variables that should match the stack's cost config.
 // Teams and models are mapped from namespace and pod by the cost config, which SQL cannot see:
 // panels group by what SQL has (namespace, pod, node, GPU model) and say so.
+// `cost_gpu_usage` reads the cost module's hourly rollups where they stand (for the stack's cap and idle
+// threshold, which are these variables' defaults), so totals and groups cost GPUs x hours. The panels over
+// time stay on per-sample intervals: a bucket finer than an hour cannot be answered from hourly rollups.
 const WINDOW = 'from_ms = toUnixTimestamp64Milli($__fromTime_ms), to_ms = toUnixTimestamp64Milli($__toTime_ms), max_interval_ms = $sample_cap_ms';
 const USAGE = `cost_gpu_usage(${WINDOW}, idle_threshold = $idle_pct / 100)`;
 const NAMESPACE = inVar('namespace', 'namespace');

@@ -541,6 +541,223 @@ FROM (
   ) AS l ON a.namespace = l.label_namespace AND a.pod = l.label_pod
 );
 
+-- migration 120: cost: hourly rollups of GPU usage, cost_gpu_usage reads them
+ALTER TABLE mlobs.cost_gpu_util ADD COLUMN IF NOT EXISTS samples SimpleAggregateFunction(sum, UInt64) DEFAULT 1;
+
+CREATE TABLE IF NOT EXISTS mlobs.cost_gpu_util_hours (
+  hour DateTime('UTC'),
+  samples SimpleAggregateFunction(sum, UInt64)
+) ENGINE = AggregatingMergeTree
+ORDER BY hour
+TTL hour + INTERVAL 90 DAY;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS mlobs.cost_gpu_util_hours_mv TO mlobs.cost_gpu_util_hours AS
+     SELECT toStartOfHour(toDateTime(ts, 'UTC')) AS hour, count() AS samples FROM mlobs.gpu_samples WHERE metric IN ('DCGM_FI_PROF_GR_ENGINE_ACTIVE', 'DCGM_FI_DEV_GPU_UTIL') AND isFinite(value) GROUP BY hour;
+
+INSERT INTO mlobs.cost_gpu_util_hours SELECT toStartOfHour(toDateTime(ts, 'UTC')) AS hour, sum(samples) FROM mlobs.cost_gpu_util
+     WHERE (SELECT count() FROM mlobs.cost_gpu_util_hours) = 0 GROUP BY hour;
+
+CREATE TABLE IF NOT EXISTS mlobs.cost_gpu_hourly (
+  max_interval_ms Int64,
+  idle_threshold Float64,
+  hour DateTime('UTC'),
+  samples UInt64,
+  gpu_key UInt64,
+  alloc_key UInt64,
+  observed_ms Int64,
+  busy_ms Float64,
+  low_ms Int64
+) ENGINE = ReplacingMergeTree
+PARTITION BY toYYYYMM(hour)
+ORDER BY (max_interval_ms, idle_threshold, hour, samples, gpu_key, alloc_key)
+TTL hour + INTERVAL 90 DAY;
+
+DROP VIEW IF EXISTS mlobs.cost_gpu_usage_raw;
+
+CREATE VIEW IF NOT EXISTS mlobs.cost_gpu_usage_raw AS
+WITH
+  (SELECT arraySort(arrayDistinct(arrayConcat([{from_ms:Int64}, {to_ms:Int64}],
+     arrayFilter(c -> c > {from_ms:Int64} AND c < {to_ms:Int64}, arrayConcat(groupArray(valid_from_ms), groupArray(valid_to_ms))))))
+   FROM mlobs.cost_prices) AS cuts,
+  (SELECT groupArray((gpu_model, valid_from_ms, valid_to_ms, per_hour)) FROM mlobs.cost_prices) AS prices
+SELECT hostname, uuid, gpu_i_id, model_name, gpu_i_profile, gpu_share, namespace, pod, labels,
+  cuts[seg] AS segment_from_ms, cuts[seg + 1] AS segment_to_ms,
+  observed_ms, busy_ms, idle_ms, per_hour,
+  observed_ms * gpu_share / 3600000 AS gpu_hours,
+  busy_ms * gpu_share / 3600000 AS busy_gpu_hours,
+  idle_ms * gpu_share / 3600000 AS idle_gpu_hours,
+  gpu_hours * per_hour AS cost,
+  busy_gpu_hours * per_hour AS busy_cost,
+  idle_gpu_hours * per_hour AS idle_cost
+FROM (
+  SELECT u.*, a.hostname, a.uuid, a.gpu_i_id, a.model_name, a.gpu_i_profile, a.namespace, a.pod, l.pod_labels AS labels,
+    if(a.gpu_i_profile = '', 1.,
+  if(toUInt8OrZero(extract(a.gpu_i_profile, '([0-9]+)g[.]')) BETWEEN 1 AND if(match(a.model_name, '(?i)A30'), 4, 7),
+     toUInt8OrZero(extract(a.gpu_i_profile, '([0-9]+)g[.]')) / if(match(a.model_name, '(?i)A30'), 4, 7), NULL)) AS gpu_share,
+    if(a.pod != '', u.low_ms, 0) AS idle_ms,
+    arrayFirstIndex(p -> p.1 = a.model_name AND p.2 <= cuts[seg] AND cuts[seg] < p.3, prices) AS own,
+    arrayFirstIndex(p -> p.1 = '' AND p.2 <= cuts[seg] AND cuts[seg] < p.3, prices) AS dflt,
+    if(own > 0, prices[own].4, if(dflt > 0, prices[dflt].4, NULL)) AS per_hour
+  FROM (
+    SELECT gpu_key, alloc_key, seg,
+      sum(piece_ms) AS observed_ms,
+      sum(piece_ms * util) AS busy_ms,
+      sumIf(piece_ms, util < {idle_threshold:Float64}) AS low_ms
+    FROM (
+      SELECT gpu_key, alloc_key, util,
+        arrayJoin(if(length(cuts) = 2, [1], arrayFilter(j -> cuts[j] < end_ms AND cuts[j + 1] > start_ms, range(1, length(cuts))))) AS seg,
+        least(end_ms, cuts[seg + 1]) - greatest(start_ms, cuts[seg]) AS piece_ms
+      FROM mlobs.cost_gpu_intervals(from_ms = {from_ms:Int64}, to_ms = {to_ms:Int64}, max_interval_ms = {max_interval_ms:Int64})
+    )
+    GROUP BY gpu_key, alloc_key, seg
+  ) AS u
+  LEFT JOIN (
+    SELECT gpu_key, alloc_key, any(hostname) AS hostname, any(uuid) AS uuid, any(gpu_i_id) AS gpu_i_id, any(model_name) AS model_name,
+      any(gpu_i_profile) AS gpu_i_profile, any(namespace) AS namespace, any(pod) AS pod
+    FROM mlobs.cost_gpu_allocations
+    -- Any unmerged row of an allocation seen in the window spans one of its samples there, so this keeps its names.
+    WHERE last_seen >= fromUnixTimestamp64Milli({from_ms:Int64} - {max_interval_ms:Int64}, 'UTC') AND first_seen < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')
+    GROUP BY gpu_key, alloc_key
+  ) AS a ON u.gpu_key = a.gpu_key AND u.alloc_key = a.alloc_key
+  LEFT JOIN (
+    SELECT namespace AS label_namespace, pod AS label_pod, any(labels) AS pod_labels
+    FROM mlobs.cost_pod_labels
+    WHERE last_seen >= fromUnixTimestamp64Milli({from_ms:Int64} - {max_interval_ms:Int64}, 'UTC') AND first_seen < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')
+    GROUP BY namespace, pod
+  ) AS l ON a.namespace = l.label_namespace AND a.pod = l.label_pod
+);
+
+DROP VIEW IF EXISTS mlobs.cost_gpu_usage;
+
+CREATE VIEW IF NOT EXISTS mlobs.cost_gpu_usage AS
+WITH
+  (SELECT arraySort(arrayDistinct(arrayConcat([{from_ms:Int64}, {to_ms:Int64}],
+     arrayFilter(c -> c > {from_ms:Int64} AND c < {to_ms:Int64}, arrayConcat(groupArray(valid_from_ms), groupArray(valid_to_ms))))))
+   FROM mlobs.cost_prices) AS cuts,
+  (SELECT groupArray((gpu_model, valid_from_ms, valid_to_ms, per_hour)) FROM mlobs.cost_prices) AS prices,
+  (SELECT groupArray((h, samples)) FROM (
+    SELECT toInt64(toUnixTimestamp(hour)) * 1000 AS h, samples
+    FROM (
+      SELECT DISTINCT hour, samples FROM mlobs.cost_gpu_hourly
+      WHERE max_interval_ms = {max_interval_ms:Int64} AND idle_threshold = {idle_threshold:Float64} AND gpu_key = 0
+        AND {max_interval_ms:Int64} <= 3600000
+        AND hour >= fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC') AND hour <= fromUnixTimestamp64Milli({to_ms:Int64} - 3600000, 'UTC')
+    )
+    WHERE NOT arrayExists(c -> c > h AND c < h + 3600000, (SELECT arraySort(arrayDistinct(arrayConcat([{from_ms:Int64}, {to_ms:Int64}],
+     arrayFilter(c -> c > {from_ms:Int64} AND c < {to_ms:Int64}, arrayConcat(groupArray(valid_from_ms), groupArray(valid_to_ms))))))
+   FROM mlobs.cost_prices))
+      AND (hour, samples) IN (
+        SELECT hour, sum(samples) FROM (
+          SELECT hour, samples FROM mlobs.cost_gpu_util_hours
+          WHERE hour >= fromUnixTimestamp64Milli({from_ms:Int64} - 3600000, 'UTC') AND hour < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')
+          UNION ALL
+          SELECT hour + 3600 AS hour, samples FROM mlobs.cost_gpu_util_hours
+          WHERE hour >= fromUnixTimestamp64Milli({from_ms:Int64} - 2 * 3600000, 'UTC') AND hour < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')
+        )
+        GROUP BY hour))) AS sealed_pairs,
+  tupleElement(sealed_pairs, 1) AS sealed_hours,
+  (
+  SELECT arrayMap(g -> toDateTime(intDiv(g, 1000), 'UTC'),
+    arrayFilter(g -> NOT (has(hs, g) AND (g + 3600000 >= {to_ms:Int64} OR has(hs, g + 3600000))),
+      arrayMap(i -> intDiv({from_ms:Int64} - {max_interval_ms:Int64}, 3600000) * 3600000 + i * 3600000,
+        range(toUInt64(intDiv({to_ms:Int64} - 1 - intDiv({from_ms:Int64} - {max_interval_ms:Int64}, 3600000) * 3600000, 3600000) + 1)))))
+  FROM (SELECT groupArray(h) AS hs FROM (
+    SELECT toInt64(toUnixTimestamp(hour)) * 1000 AS h, samples
+    FROM (
+      SELECT DISTINCT hour, samples FROM mlobs.cost_gpu_hourly
+      WHERE max_interval_ms = {max_interval_ms:Int64} AND idle_threshold = {idle_threshold:Float64} AND gpu_key = 0
+        AND {max_interval_ms:Int64} <= 3600000
+        AND hour >= fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC') AND hour <= fromUnixTimestamp64Milli({to_ms:Int64} - 3600000, 'UTC')
+    )
+    WHERE NOT arrayExists(c -> c > h AND c < h + 3600000, (SELECT arraySort(arrayDistinct(arrayConcat([{from_ms:Int64}, {to_ms:Int64}],
+     arrayFilter(c -> c > {from_ms:Int64} AND c < {to_ms:Int64}, arrayConcat(groupArray(valid_from_ms), groupArray(valid_to_ms))))))
+   FROM mlobs.cost_prices))
+      AND (hour, samples) IN (
+        SELECT hour, sum(samples) FROM (
+          SELECT hour, samples FROM mlobs.cost_gpu_util_hours
+          WHERE hour >= fromUnixTimestamp64Milli({from_ms:Int64} - 3600000, 'UTC') AND hour < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')
+          UNION ALL
+          SELECT hour + 3600 AS hour, samples FROM mlobs.cost_gpu_util_hours
+          WHERE hour >= fromUnixTimestamp64Milli({from_ms:Int64} - 2 * 3600000, 'UTC') AND hour < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')
+        )
+        GROUP BY hour)))
+) AS raw_hours
+SELECT hostname, uuid, gpu_i_id, model_name, gpu_i_profile, gpu_share, namespace, pod, labels,
+  cuts[seg] AS segment_from_ms, cuts[seg + 1] AS segment_to_ms,
+  observed_ms, busy_ms, idle_ms, per_hour,
+  observed_ms * gpu_share / 3600000 AS gpu_hours,
+  busy_ms * gpu_share / 3600000 AS busy_gpu_hours,
+  idle_ms * gpu_share / 3600000 AS idle_gpu_hours,
+  gpu_hours * per_hour AS cost,
+  busy_gpu_hours * per_hour AS busy_cost,
+  idle_gpu_hours * per_hour AS idle_cost
+FROM (
+  SELECT u.*, a.hostname, a.uuid, a.gpu_i_id, a.model_name, a.gpu_i_profile, a.namespace, a.pod, l.pod_labels AS labels,
+    if(a.gpu_i_profile = '', 1.,
+  if(toUInt8OrZero(extract(a.gpu_i_profile, '([0-9]+)g[.]')) BETWEEN 1 AND if(match(a.model_name, '(?i)A30'), 4, 7),
+     toUInt8OrZero(extract(a.gpu_i_profile, '([0-9]+)g[.]')) / if(match(a.model_name, '(?i)A30'), 4, 7), NULL)) AS gpu_share,
+    if(a.pod != '', u.low_ms, 0) AS idle_ms,
+    arrayFirstIndex(p -> p.1 = a.model_name AND p.2 <= cuts[seg] AND cuts[seg] < p.3, prices) AS own,
+    arrayFirstIndex(p -> p.1 = '' AND p.2 <= cuts[seg] AND cuts[seg] < p.3, prices) AS dflt,
+    if(own > 0, prices[own].4, if(dflt > 0, prices[dflt].4, NULL)) AS per_hour
+  FROM (
+    SELECT gpu_key, alloc_key, seg, sum(observed_ms) AS observed_ms, sum(busy_ms) AS busy_ms, sum(low_ms) AS low_ms
+    FROM (
+    SELECT gpu_key, alloc_key, toUInt64(arrayFirstIndex(c -> c > toInt64(toUnixTimestamp(hour)) * 1000, cuts) - 1) AS seg, observed_ms, busy_ms, low_ms
+    FROM mlobs.cost_gpu_hourly FINAL
+    WHERE max_interval_ms = {max_interval_ms:Int64} AND idle_threshold = {idle_threshold:Float64} AND gpu_key != 0
+      AND hour >= fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC') AND hour < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')
+      AND (toInt64(toUnixTimestamp(hour)) * 1000, samples) IN sealed_pairs
+    UNION ALL
+    SELECT gpu_key, alloc_key, toUInt64(seg) AS seg, sum(piece_ms) AS observed_ms, sum(piece_ms * util) AS busy_ms, sumIf(piece_ms, util < {idle_threshold:Float64}) AS low_ms
+    FROM (
+      SELECT gpu_key, alloc_key, util,
+        arrayJoin(if(length(cuts) = 2, [1], arrayFilter(j -> cuts[j] < end_ms AND cuts[j + 1] > start_ms, range(1, length(cuts))))) AS seg,
+        greatest(start_ms, cuts[seg]) AS a, least(end_ms, cuts[seg + 1]) AS b,
+        intDiv(a, 3600000) * 3600000 AS h1, h1 + 3600000 AS h2,
+        -- With an hour sealed the cap is at most an hour, so a piece spans at most two hours.
+        arrayJoin(if(empty(sealed_hours), [toInt64(0)], arrayFilter((x, sealed) -> x < b AND NOT sealed, [h1, h2], [h1 IN sealed_hours, h2 IN sealed_hours]))) AS h,
+        if(empty(sealed_hours), b - a, least(b, h + 3600000) - greatest(a, h)) AS piece_ms
+      FROM (
+        SELECT gpu_key, alloc_key, util, greatest(t, {from_ms:Int64}) AS start_ms,
+          least(leadInFrame(t, 1, toInt64(9000000000000000)) OVER (PARTITION BY gpu_key ORDER BY t ROWS BETWEEN CURRENT ROW AND 1 FOLLOWING),
+                t + {max_interval_ms:Int64}, {to_ms:Int64}) AS end_ms
+        FROM (
+          SELECT gpu_key, alloc_key, toUnixTimestamp64Milli(ts) AS t, least(greatest(coalesce(gr_active, gpu_util / 100), 0), 1) AS util
+          -- PREWHERE: filtered before FINAL folds rows (right, as ts is part of the key), so that only the
+          -- needed hours of a day's parts are merged, not the whole day.
+          FROM mlobs.cost_gpu_util FINAL
+          PREWHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64} - {max_interval_ms:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')
+            AND toStartOfHour(ts) IN raw_hours
+        )
+        -- A sample whose interval stays in sealed hours is not needed; dropping it leaves the next kept
+        -- sample too late only for samples whose pieces in later hours are sealed anyway.
+        WHERE NOT (intDiv(t, 3600000) * 3600000 IN sealed_hours
+          AND (t + {max_interval_ms:Int64} <= intDiv(t, 3600000) * 3600000 + 3600000 OR (intDiv(t, 3600000) * 3600000 + 3600000 >= {to_ms:Int64} OR intDiv(t, 3600000) * 3600000 + 3600000 IN sealed_hours)))
+      )
+      WHERE end_ms > start_ms
+    )
+    WHERE piece_ms > 0
+    GROUP BY gpu_key, alloc_key, seg
+    )
+    GROUP BY gpu_key, alloc_key, seg
+  ) AS u
+  LEFT JOIN (
+    SELECT gpu_key, alloc_key, any(hostname) AS hostname, any(uuid) AS uuid, any(gpu_i_id) AS gpu_i_id, any(model_name) AS model_name,
+      any(gpu_i_profile) AS gpu_i_profile, any(namespace) AS namespace, any(pod) AS pod
+    FROM mlobs.cost_gpu_allocations
+    -- Any unmerged row of an allocation seen in the window spans one of its samples there, so this keeps its names.
+    WHERE last_seen >= fromUnixTimestamp64Milli({from_ms:Int64} - {max_interval_ms:Int64}, 'UTC') AND first_seen < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')
+    GROUP BY gpu_key, alloc_key
+  ) AS a ON u.gpu_key = a.gpu_key AND u.alloc_key = a.alloc_key
+  LEFT JOIN (
+    SELECT namespace AS label_namespace, pod AS label_pod, any(labels) AS pod_labels
+    FROM mlobs.cost_pod_labels
+    WHERE last_seen >= fromUnixTimestamp64Milli({from_ms:Int64} - {max_interval_ms:Int64}, 'UTC') AND first_seen < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')
+    GROUP BY namespace, pod
+  ) AS l ON a.namespace = l.label_namespace AND a.pod = l.label_pod
+);
+
 -- migration 200: drift references and results
 CREATE TABLE IF NOT EXISTS mlobs.drift_reference_rows (
         model LowCardinality(String),
