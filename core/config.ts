@@ -46,6 +46,8 @@ const predictionRuleSchema = z
     features: z.array(attrKey).default([]),
     prediction: attrKey.optional(),
     ttft: attrKey.optional(),
+    // Embedding name → the attribute holding it as an array of numbers (OTLP arrayValue of doubles or ints).
+    embeddings: z.record(z.string().min(1).max(128), attrKey).optional(),
   })
   .strict()
   .refine((r) => r.service || r.spanName || (r.attributes && Object.keys(r.attributes).length), 'a rule needs at least one of service, spanName, attributes (else it matches every span)');

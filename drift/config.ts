@@ -6,6 +6,8 @@ import { windowError } from '../core/time.js';
 /** The drift methods a report can compute; see README.md "Methods". */
 export const DRIFT_METHODS = ['ks', 'wasserstein', 'psi', 'js', 'chi2'] as const;
 export type DriftMethod = (typeof DRIFT_METHODS)[number];
+export const MULTIVARIATE_METHODS = ['pca_error', 'mmd'] as const;
+export const EMBEDDING_METHODS = ['mmd', 'distance', 'ratio'] as const;
 /** Methods whose decision is a p-value below the threshold (the others: a distance at or above it). */
 export const P_VALUE_METHODS = CONTRACT_P_VALUE_METHODS as ReadonlySet<DriftMethod | string>;
 
@@ -126,6 +128,50 @@ export const driftConfigSchema = z
       .strict()
       .prefault({}),
     maxSegments: z.number().int().positive().max(200).default(20),
+    /** Drift of the features taken together (README "Multivariate drift"); methods: [] turns it off. */
+    multivariate: z
+      .object({
+        methods: z.array(z.enum(MULTIVARIATE_METHODS)).default([...MULTIVARIATE_METHODS]),
+        /** PCA keeps the fewest components explaining more than this share of the reference's variance (NannyML: 0.65). */
+        varianceShare: z.number().gt(0).lt(1).default(0.65),
+        /** The PCA error's band: the reference chunks' mean ± sigmas·std. */
+        sigmas: z.number().positive().default(3),
+        chunks: z.number().int().min(3).max(100).default(10),
+        /** Categorical features are one-hot encoded over this many of the reference's most frequent categories. */
+        topCategories: z.number().int().min(1).max(100).default(10),
+        /** At most this many columns (numerical first, by name, then one-hot); the PCA matrix is columns². */
+        maxColumns: z.number().int().min(2).max(500).default(100),
+      })
+      .strict()
+      .prefault({}),
+    /** The kernel two-sample test of multivariate and embedding drift. */
+    mmd: z
+      .object({
+        /** Rows sampled per side (seeded); the kernel matrix is (2·sampleSize)². */
+        sampleSize: z.number().int().min(10).max(5000).default(500),
+        permutations: z.number().int().min(1).max(10_000).default(100),
+        seed: z.number().int().nonnegative().max(2 ** 32 - 1).default(0),
+        threshold: pThreshold.default(0.05),
+      })
+      .strict()
+      .prefault({}),
+    /** Drift of the prediction events' `embeddings` (README "Embeddings"). */
+    embeddings: z
+      .object({
+        methods: z.array(z.enum(EMBEDDING_METHODS)).default([...EMBEDDING_METHODS]),
+        distance: z.enum(['euclidean', 'cosine']).default('euclidean'),
+        sigmas: z.number().positive().default(3),
+        chunks: z.number().int().min(3).max(100).default(10),
+        /** ratio: per-component KS at level alpha after the correction; drift when the drifted share >= threshold. */
+        ratio: z
+          .object({ alpha: pThreshold.default(0.05), correction: z.enum(['none', 'bonferroni', 'bh']).default('bh'), threshold: z.number().gt(0).max(1).default(0.2) })
+          .strict()
+          .prefault({}),
+        /** Grid cells per component for the KS statistic of `ratio` (D is evaluated at the cell bounds). */
+        cells: z.number().int().min(16).max(65_536).default(1024),
+      })
+      .strict()
+      .prefault({}),
     /** How scheduled evaluation waits for data to settle (README "Schedule"); per model, `schedule.delay` overrides the lateness. */
     schedule: z
       .object({

@@ -92,4 +92,6 @@ export const DRIFT_MIGRATIONS: Migration[] = [
       TTL toDateTime(window_start) + INTERVAL ${r.predictions} DAY`,
     ],
   },
+  // Uploaded references carry embeddings like predictions (the same column, so both sides read as one UNION).
+  { id: 210, name: 'drift_reference_rows.embeddings', statements: (db) => [`ALTER TABLE ${db}.drift_reference_rows ADD COLUMN IF NOT EXISTS embeddings Map(String, Array(Float32))`] },
 ];

@@ -217,6 +217,9 @@ export const MIGRATIONS: Migration[] = [
     statements: (db) => [`ALTER TABLE ${db}.predictions ADD COLUMN IF NOT EXISTS ttft_ms Nullable(Float64) AFTER latency_ms`],
   },
   // The exporter's metric and log tables; DDL and deviations in migrations-otel.ts.
+  // Embeddings (issue 14): a column, not a table, so a prediction stays one row (one insert, FINAL
+  // dedups it whole); columnar storage means reports that do not read it never pay for it.
+  { id: 45, name: 'predictions.embeddings', statements: (db) => [`ALTER TABLE ${db}.predictions ADD COLUMN IF NOT EXISTS embeddings Map(String, Array(Float32))`] },
   { id: 11, name: 'otel metric tables (gauge, sum, histogram)', statements: (db, r) => Object.values(otelMetricTablesDdl(db, r.otel)) },
   { id: 12, name: 'otel log table', statements: (db, r) => [otelLogsDdl(db, r.otel)] },
   {

@@ -44,6 +44,7 @@ export function predictionRow(e: PredictionEvent, receivedAtMs: number) {
     score: e.score ?? null,
     latency_ms: e.latency_ms ?? null,
     ttft_ms: e.ttft_ms ?? null,
+    embeddings: e.embeddings ?? {},
     status: e.status,
     segments: e.segments,
     received_at: dt(receivedAtMs),

@@ -28,7 +28,10 @@ command -v mvn >/dev/null || missing+=(maven)
 command -v promtool >/dev/null || missing+=(prometheus)
 command -v prometheus-alertmanager >/dev/null || missing+=(prometheus-alertmanager)
 command -v chromium >/dev/null || missing+=(chromium)
-# CBPE's isotonic and Platt calibration are checked against scikit-learn (drift/stats/cbpe.test.ts), with Debian's python3.
+# Debian's python3 with NumPy, SciPy and scikit-learn: CBPE's calibration (drift/stats/cbpe.test.ts) and the
+# multivariate / embedding drift statistics (drift/stats/multivariate.test.ts, drift/multivariate.test.ts).
+/usr/bin/python3 -c 'import numpy' 2>/dev/null || missing+=(python3-numpy)
+/usr/bin/python3 -c 'import scipy' 2>/dev/null || missing+=(python3-scipy)
 /usr/bin/python3 -c 'import sklearn' 2>/dev/null || missing+=(python3-sklearn)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ] || [ ! -e /etc/debian_version ]; then

@@ -48,3 +48,22 @@ export async function exportSide(store: Store, dir: string, side: 'ref' | 'cur',
     );
   }
 }
+
+/**
+ * Embedding bench data: `rows` predictions of model `bench-emb` from `startMs` over one day, each
+ * with one embedding `text` of `dim` components N(0, 1) from hashes (Irwin–Hall of 4 uniforms, so no
+ * log/cos per component); the current side (side 1) has its first dim/16 components shifted by 0.3.
+ */
+export async function generateEmbeddings(store: Store, side: 0 | 1, rows: number, dim: number, startMs: number): Promise<void> {
+  const u = (salt: number) => `(cityHash64(${side}, number, j, ${salt}) % 1048576) / 1048576`;
+  const z = `(${u(1)} + ${u(2)} + ${u(3)} + ${u(4)} - 2) * sqrt(3)`;
+  const shift = side === 1 ? `if(j < ${Math.max(1, Math.floor(dim / 16))}, 0.3, 0)` : '0';
+  await store.command(
+    `INSERT INTO ${store.database}.predictions (model, model_version, prediction_id, ts, num_features, cat_features, null_features, prediction_num, prediction_cat, score, latency_ms, status, segments, received_at, embeddings)
+     SELECT 'bench-emb', 'v1', concat('${side}-', toString(number)),
+       fromUnixTimestamp64Milli(toInt64(${startMs} + intDiv(number * 86400000, ${rows})), 'UTC'),
+       map(), map(), [], NULL, 'x', NULL, NULL, 'ok', map(), now64(3),
+       map('text', arrayMap(j -> toFloat32(${z} + ${shift}), range(${dim})))
+     FROM numbers(${rows})`,
+  );
+}

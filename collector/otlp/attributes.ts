@@ -79,6 +79,20 @@ export function attributeValue(kvs: KeyValue[] | undefined, key: string): string
   return valueAsString(found);
 }
 
+/** An array attribute of numbers (doubles or ints), e.g. an embedding; undefined when absent or holding anything else. */
+export function attributeNumbers(kvs: KeyValue[] | undefined, key: string): number[] | undefined {
+  let found: AnyValue | undefined;
+  for (const kv of kvs ?? []) if (kv.key === key) found = kv.value;
+  if (found?.value !== 'arrayValue') return undefined;
+  const out: number[] = [];
+  for (const v of found.arrayValue?.values ?? []) {
+    if (v.value === 'doubleValue') out.push(Number(v.doubleValue));
+    else if (v.value === 'intValue') out.push(Number(v.intValue));
+    else return undefined;
+  }
+  return out;
+}
+
 /** A decoded span (decode.ts: camelCase, 64-bit numbers as decimal strings, ids as bytes). */
 export interface OtlpSpan {
   traceId?: Buffer;

@@ -1,6 +1,6 @@
 import type { BaseConfig } from '../../core/config.js';
 import type { OtelSpanEvent } from '../../core/schemas/otel-span.js';
-import { attributeValue, type AnyValue, type KeyValue, type OtlpSpan } from './attributes.js';
+import { attributeNumbers, attributeValue, type AnyValue, type KeyValue, type OtlpSpan } from './attributes.js';
 
 type PredictionConfig = BaseConfig['otlp']['predictions'];
 type Rule = PredictionConfig['rules'][number];
@@ -66,6 +66,13 @@ export function spanPrediction(span: OtlpSpan, event: OtelSpanEvent, resourceKvs
     const tokens = num(attr(name) ?? attr(alias));
     if (tokens !== undefined) features[name] = tokens;
   }
+  // A rule's embeddings; one that is absent or not an array of numbers is left out (the prediction
+  // schema then checks the rest: finite, Float32 range, 1..4096 components).
+  const embeddings: Record<string, number[]> = {};
+  for (const [name, key] of Object.entries(rule?.embeddings ?? {})) {
+    const v = attributeNumbers(span.attributes, key) ?? attributeNumbers(resourceKvs, key);
+    if (v) embeddings[name] = v;
+  }
   const failed = event.status_code === 'STATUS_CODE_ERROR' || (event.span_attributes[ERROR_TYPE] ?? '') !== '';
   const ttft = ttftMs(span, event, cfg, rule);
   return {
@@ -77,6 +84,7 @@ export function spanPrediction(span: OtlpSpan, event: OtelSpanEvent, resourceKvs
     prediction: (rule?.prediction ? attr(rule.prediction) : finishReasons(span.attributes)) ?? '',
     latency_ms: Number(BigInt(event.duration_ns)) / 1e6,
     ...(ttft !== undefined ? { ttft_ms: ttft } : {}),
+    ...(Object.keys(embeddings).length ? { embeddings } : {}),
     status: failed ? 'error' : 'ok',
   };
 }

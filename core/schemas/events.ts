@@ -40,6 +40,39 @@ export const featureMap = z
   }) as unknown as z.ZodType<Record<string, number | string | boolean | null>>;
 const features = featureMap.default({});
 
+/** Longest embedding accepted, and most embeddings per event. A name's dimension is fixed by its data: the drift report uses the reference's dimension and counts vectors of another length apart. */
+export const MAX_EMBEDDING_DIM = 4096;
+const MAX_EMBEDDINGS = 16;
+/** `{ name: number[] }`, checked in one pass like the feature maps (hot path). */
+export const embeddingMap = z
+  .any()
+  .superRefine((e, ctx) => {
+    if (typeof e !== 'object' || e === null || Array.isArray(e)) {
+      ctx.addIssue({ code: 'custom', message: 'must be an object of embedding name to an array of numbers' });
+      return;
+    }
+    const names = Object.keys(e);
+    if (names.length > MAX_EMBEDDINGS) ctx.addIssue({ code: 'custom', message: `more than ${MAX_EMBEDDINGS} embeddings` });
+    for (const k of names.slice(0, MAX_EMBEDDINGS)) {
+      if (k.length > 128 || !FEATURE_NAME.test(k)) {
+        ctx.addIssue({ code: 'custom', path: [k], message: 'embedding name may hold only letters, digits and _ . : / - (at most 128, not starting with a symbol)' });
+        continue;
+      }
+      const v = e[k];
+      if (!Array.isArray(v) || v.length === 0 || v.length > MAX_EMBEDDING_DIM) {
+        ctx.addIssue({ code: 'custom', path: [k], message: `must be an array of 1 to ${MAX_EMBEDDING_DIM} finite numbers` });
+        continue;
+      }
+      for (let i = 0; i < v.length; i++) {
+        // Stored as Float32: a finite double beyond its range would become infinite.
+        if (typeof v[i] !== 'number' || !Number.isFinite(v[i]) || Math.abs(v[i]) > 3.4e38) {
+          ctx.addIssue({ code: 'custom', path: [k, i], message: 'embedding components must be finite numbers within Float32 range' });
+          break;
+        }
+      }
+    }
+  }) as unknown as z.ZodType<Record<string, number[]>>;
+
 /** Outcomes of a prediction; `no_response` is neither good nor bad for an SLO. */
 export const PREDICTION_STATUSES = ['ok', 'error', 'timeout', 'no_response'] as const;
 
@@ -51,6 +84,8 @@ export const predictionEvent = z
     prediction_id: id(),
     timestamp: timestampMs,
     features,
+    /** Embeddings of the input or output (text, image, prompt), `{ name: number[] }`: drift per name (README "Embeddings"). */
+    embeddings: embeddingMap.optional(),
     // null only for a request that got no output: status error, or no_response (below).
     prediction: z.union([finiteNumber, text(MAX_STRING), z.boolean()]).nullable(),
     score: finiteNumber.nullish(),

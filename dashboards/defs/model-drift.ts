@@ -1,7 +1,7 @@
 import * as dash from '@grafana/grafana-foundation-sdk/dashboard';
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import { barPanel, clickhouseVar, heatmapPanel, linkTo, mlobsDashboard, row, sqlVar, steps, stepsUp, tablePanel, tsPanel } from '../grafana/kit.js';
-import { P_VALUE_METHODS } from '../../core/contracts/drift-results.js';
+import { EMBEDDING_FEATURE_PREFIX, MULTIVARIATE_FEATURE, P_VALUE_METHODS } from '../../core/contracts/drift-results.js';
 import { distributionSql } from './distribution.js';
 import { UIDS } from './uids.js';
 
@@ -58,6 +58,16 @@ export function modelDrift(): dash.DashboardBuilder {
         GROUP BY time, feature
         ORDER BY time`)
         .description('The strongest signal of each feature per window, relative to its threshold (1 = at the threshold, 0 to 10): value ÷ threshold for distances and the change of the missing share, log p ÷ log threshold for ks and chi2.'),
+    )
+    .withPanel(
+      tsPanel('Multivariate and embedding drift', `
+        SELECT $__timeInterval(window_end) AS time, concat(feature, ' ', method) AS signal, max(${SCORE}) AS score
+        FROM drift_results FINAL
+        WHERE $__timeFilter(window_end) AND model = \${model:singlequote} AND (feature = '${MULTIVARIATE_FEATURE}' OR startsWith(feature, '${EMBEDDING_FEATURE_PREFIX}')) AND value IS NOT NULL AND threshold > 0
+        GROUP BY time, signal
+        ORDER BY time`, 'short')
+        .description("The features taken together (@multivariate: PCA reconstruction error against the top of its reference band, MMD by its p-value) and each embedding (@embedding:<name>: mmd, distance to the learned threshold, ratio of drifted components), relative to the threshold: 1 = at it. A PCA error below its band is drift too: see 'Top drifted features'.")
+        .min(0).thresholds(steps(1, 2)),
     )
     .withRow(row('Distributions: selected range vs the range before it'))
     .withPanel(

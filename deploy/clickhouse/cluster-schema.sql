@@ -378,6 +378,11 @@ ALTER TABLE mlobs.pipeline_events ON CLUSTER mlobs
          ADD COLUMN IF NOT EXISTS nominal_start Nullable(DateTime64(3, 'UTC')) AFTER finished_at,
          ADD COLUMN IF NOT EXISTS nominal_end Nullable(DateTime64(3, 'UTC')) AFTER nominal_start;
 
+-- migration 45: predictions.embeddings
+ALTER TABLE mlobs.predictions_local ON CLUSTER mlobs ADD COLUMN IF NOT EXISTS embeddings Map(String, Array(Float32));
+
+ALTER TABLE mlobs.predictions ON CLUSTER mlobs ADD COLUMN IF NOT EXISTS embeddings Map(String, Array(Float32));
+
 -- migration 100: cost: utilisation samples, prices, interval and usage views
 CREATE TABLE IF NOT EXISTS mlobs.cost_gpu_util_local ON CLUSTER mlobs (
   gpu_key UInt64,
@@ -933,6 +938,11 @@ CREATE TABLE IF NOT EXISTS mlobs.drift_evaluations_local ON CLUSTER mlobs (
 
 CREATE TABLE IF NOT EXISTS mlobs.drift_evaluations ON CLUSTER mlobs AS mlobs.drift_evaluations_local
       ENGINE = Distributed(mlobs, mlobs, drift_evaluations_local, cityHash64(model, window_start, window_end));
+
+-- migration 210: drift_reference_rows.embeddings
+ALTER TABLE mlobs.drift_reference_rows_local ON CLUSTER mlobs ADD COLUMN IF NOT EXISTS embeddings Map(String, Array(Float32));
+
+ALTER TABLE mlobs.drift_reference_rows ON CLUSTER mlobs ADD COLUMN IF NOT EXISTS embeddings Map(String, Array(Float32));
 
 -- migration 300: alerting state
 CREATE TABLE IF NOT EXISTS mlobs.alerting_alerts_local ON CLUSTER mlobs (

@@ -333,6 +333,9 @@ ALTER TABLE mlobs.pipeline_events
          ADD COLUMN IF NOT EXISTS nominal_start Nullable(DateTime64(3, 'UTC')) AFTER finished_at,
          ADD COLUMN IF NOT EXISTS nominal_end Nullable(DateTime64(3, 'UTC')) AFTER nominal_start;
 
+-- migration 45: predictions.embeddings
+ALTER TABLE mlobs.predictions ADD COLUMN IF NOT EXISTS embeddings Map(String, Array(Float32));
+
 -- migration 100: cost: utilisation samples, prices, interval and usage views
 CREATE TABLE IF NOT EXISTS mlobs.cost_gpu_util (
   gpu_key UInt64,
@@ -850,6 +853,9 @@ CREATE TABLE IF NOT EXISTS mlobs.drift_evaluations (
       PARTITION BY toYYYYMM(window_start)
       ORDER BY (model, window_start, window_end)
       TTL toDateTime(window_start) + INTERVAL 90 DAY;
+
+-- migration 210: drift_reference_rows.embeddings
+ALTER TABLE mlobs.drift_reference_rows ADD COLUMN IF NOT EXISTS embeddings Map(String, Array(Float32));
 
 -- migration 300: alerting state
 CREATE TABLE IF NOT EXISTS mlobs.alerting_alerts (

@@ -6,6 +6,8 @@
  *   nf, cf, nl   the numeric and categorical feature maps and the names of null features
  *   pn, pc, sc   prediction (numeric or categorical) and score
  *   ln, lc       label (numeric or categorical), NULL when none has arrived
+ *   em           the embeddings map (name → Array(Float32))
+ *   rid          a hash of the row's identity (prediction id, upload row), for seeded samples
  *   ch           chunk number 0..C-1 (equal-count time slices of a window, row slices of an upload) for learned thresholds
  * The pseudo-features `@prediction`, `@score` and `@label` are added by the passes (streams.ts).
  * Stored predictions are read with FINAL, so redelivered duplicates count once.
@@ -33,11 +35,11 @@ export interface Sql {
   params: QueryParams;
 }
 
-function columns(side: 0 | 1, label: boolean, chunkExpr: string): string {
+function columns(side: 0 | 1, label: boolean, chunkExpr: string, rid: string): string {
   const ln = label ? 'label_num' : 'CAST(NULL AS Nullable(Float64))';
   const lc = label ? 'label_cat' : 'CAST(NULL AS Nullable(String))';
   return `${side} AS s, num_features AS nf, cat_features AS cf, null_features AS nl,
-    prediction_num AS pn, prediction_cat AS pc, score AS sc, ${ln} AS ln, ${lc} AS lc, ${chunkExpr} AS ch`;
+    prediction_num AS pn, prediction_cat AS pc, score AS sc, ${ln} AS ln, ${lc} AS lc, ${chunkExpr} AS ch, ${rid} AS rid, embeddings AS em`;
 }
 
 /** SQL for one side; its parameters are prefixed `s0_` / `s1_` so the two sides never collide. */
@@ -55,7 +57,7 @@ export function sideSql(side: 0 | 1, spec: SideSpec, scope: SourceScope): Sql {
     params[`${p}ver`] = spec.version;
     const chunk = chunks > 1 ? `toUInt32(intDiv(row * ${chunks}, greatest(${Math.max(1, spec.rows)}, 1)))` : '0';
     return {
-      sql: `SELECT ${columns(side, true, `least(${chunks - 1}, ${chunk})`)}
+      sql: `SELECT ${columns(side, true, `least(${chunks - 1}, ${chunk})`, 'cityHash64(row)')}
   FROM ${scope.db}.drift_reference_rows FINAL
   WHERE model = {${p}model:String} AND version = {${p}ver:String}${seg}`,
       params,
@@ -75,11 +77,11 @@ export function sideSql(side: 0 | 1, spec: SideSpec, scope: SourceScope): Sql {
   }
   const where = `model = {${p}model:String} AND ts >= fromUnixTimestamp64Milli({${p}from:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({${p}to:Int64}, 'UTC')${seg}${version}`;
   if (!scope.withLabels) {
-    return { sql: `SELECT ${columns(side, false, chunk)}\n  FROM ${scope.db}.predictions FINAL\n  WHERE ${where}`, params };
+    return { sql: `SELECT ${columns(side, false, chunk, 'cityHash64(prediction_id)')}\n  FROM ${scope.db}.predictions FINAL\n  WHERE ${where}`, params };
   }
   // Labels are joined by prediction id; the newest label per prediction wins (labels FINAL).
   return {
-    sql: `SELECT ${columns(side, true, chunk)}
+    sql: `SELECT ${columns(side, true, chunk, 'cityHash64(prediction_id)')}
   FROM (SELECT * FROM ${scope.db}.predictions FINAL WHERE ${where}) AS p
   LEFT ANY JOIN (SELECT prediction_id, label_num, label_cat FROM ${scope.db}.labels FINAL WHERE model = {${p}model:String}) AS l USING (prediction_id)`,
     params,

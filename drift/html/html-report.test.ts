@@ -239,6 +239,28 @@ describe('renderDriftHtml', () => {
     expect(html).toContain('<title>Drift report · m&lt;b&gt;</title>');
   });
 
+  it('shows multivariate and embedding results in their own section, with the PCA band and names as text', () => {
+    const vr = (method: 'pca_error' | 'mmd' | 'distance' | 'ratio', extra: object) => ({ method, status: 'ok' as const, message: null, statistic: 1.5, p_value: null, threshold: 1.2, threshold_lower: null, drifted: true, details: {}, ...extra });
+    const html = renderDriftHtml({
+      report: {
+        ...report,
+        multivariate: { feature: '@multivariate', columns: ['x1', evil], imputation: 'reference mean', results: [vr('pca_error', { threshold_lower: 0.8, details: { components: 1, columns: 2, explained_variance: 0.9 } }), vr('mmd', { statistic: 0.02, p_value: 0.01, threshold: 0.05 })] },
+        embeddings: [{ feature: '@embedding:text', name: 'text', dimension: 384, reference: { rows: 1000, other_dimension: 0 }, current: { rows: 500, other_dimension: 2 }, results: [vr('ratio', { drifted: false, details: { components: 384, components_drifted: 3, correction: 'bh' } })] }],
+      },
+      distributions: new Map(),
+      history: [],
+      quality: { current: null, reference: null },
+      generatedAt: iso(CUR),
+      notes: [],
+    });
+    expect(html).toContain('<h2>Multivariate and embedding drift</h2>');
+    expect(html).toContain('0.8 – 1.2');
+    expect(html).toContain('1 of 2 components, 90.0% of the variance');
+    expect(html).toContain('dimension 384 · vectors: reference 1,000, current 500 · 2 of another dimension left out');
+    expect(html).toContain('3 of 384 components (KS, bh)');
+    expect(html).not.toMatch(/<img/i);
+  });
+
   it('says that no scheduled evaluations are stored yet and that quality needs labels', () => {
     const html = renderDriftHtml({ report, distributions: new Map(), history: [], quality: { current: null, reference: null }, generatedAt: iso(CUR), notes: [] });
     expect(html).toContain('No scheduled evaluations stored yet for m&lt;b&gt;');

@@ -6,7 +6,7 @@
  */
 import { P_VALUE_METHODS } from '../config.js';
 import type { QualityReport } from '../quality/quality.js';
-import type { DriftReport, FeatureReport, MethodResult } from '../report/types.js';
+import type { DriftReport, FeatureReport, MethodResult, VectorMethodResult } from '../report/types.js';
 import type { CategoryData, Distribution, DriftHtmlInput, HistogramData, HistoryRow } from './types.js';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -479,6 +479,36 @@ function estimatedTable(cur: QualityReport | null): string {
 <table class="quality"><thead><tr><th>Metric</th><th class="n">Estimate</th><th class="n">Band</th><th class="n">Realised</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
+/** Multivariate (`@multivariate`) and embedding (`@embedding:<name>`) drift: one row per method. */
+function vectors(r: DriftReport): string {
+  const groups: { feature: string; what: string; results: VectorMethodResult[] }[] = [];
+  if (r.multivariate) groups.push({ feature: r.multivariate.feature, what: `${r.multivariate.columns.length} standardised columns: ${r.multivariate.columns.join(', ')}`, results: r.multivariate.results });
+  for (const e of r.embeddings ?? []) {
+    const odd = e.reference.other_dimension + e.current.other_dimension;
+    groups.push({ feature: e.feature, what: `dimension ${e.dimension ?? '–'} · vectors: reference ${count(e.reference.rows)}, current ${count(e.current.rows)}${odd ? ` · ${count(odd)} of another dimension left out` : ''}`, results: e.results });
+  }
+  if (groups.length === 0) return '';
+  const threshold = (x: VectorMethodResult) =>
+    x.threshold === null ? '–' : x.threshold_lower !== null ? `${fmt(x.threshold_lower)} – ${fmt(x.threshold)}` : x.method === 'mmd' ? `p < ${fmt(x.threshold)}` : fmt(x.threshold);
+  const detail = (x: VectorMethodResult) => {
+    const d = x.details as Record<string, unknown>;
+    if (x.method === 'pca_error') return d.components === undefined ? '' : `${d.components} of ${d.columns} components, ${pct(d.explained_variance as number)} of the variance`;
+    if (x.method === 'mmd') return d.sample_reference === undefined ? '' : `samples ${d.sample_reference} / ${d.sample_current}, ${d.permutations} permutations, seed ${d.seed}`;
+    if (x.method === 'ratio') return d.components === undefined ? '' : `${d.components_drifted} of ${d.components} components (KS, ${d.correction})`;
+    return d.metric === undefined ? '' : `${d.metric} distance between the mean vectors`;
+  };
+  const rows = groups.flatMap((g) =>
+    g.results.map(
+      (x, i) =>
+        `<tr>${i === 0 ? `<td rowspan="${g.results.length}">${esc(g.feature)}<div class="msg">${esc(g.what)}</div></td>` : ''}<td>${esc(x.method)}</td><td class="n">${fmt(x.statistic)}</td><td class="n">${x.p_value === null ? '–' : fmt(x.p_value)}</td><td class="n">${threshold(x)}</td><td>${badge(x.drifted)}</td><td>${esc(x.message ?? detail(x))}</td></tr>`,
+    ),
+  );
+  return `<section id="multivariate" class="card"><h2>Multivariate and embedding drift</h2>
+<p class="msg">Drift of the features taken together (PCA reconstruction error against the reference chunks' band, MMD with a permutation p-value) and of each embedding (MMD, distance between the mean vectors against a threshold learned from reference chunks, share of drifted components).${r.multivariate ? ` Imputation: ${esc(r.multivariate.imputation)}.` : ''}</p>
+<table class="features"><thead><tr><th>Feature</th><th>Method</th><th class="n">Statistic</th><th class="n">p-value</th><th class="n">Threshold</th><th>Verdict</th><th>Details</th></tr></thead>
+<tbody>${rows.join('')}</tbody></table></section>`;
+}
+
 function segments(r: DriftReport): string {
   if (!r.segments?.values.length) return '';
   const rows = r.segments.values.map(
@@ -574,6 +604,7 @@ ${header(input)}
 <main class="wrap">
 ${summary(r, ranked, anchors)}
 ${features(ranked, anchors, input.distributions)}
+${vectors(r)}
 ${history(r, ranked, input.history)}
 ${quality(input.quality)}
 ${segments(r)}

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { finiteNumber, name, text } from '../../core/schemas/common.js';
 import { splitFeatures, splitValue } from '../../storage/rows.js';
-import { featureMap } from '../../core/schemas/events.js';
+import { embeddingMap, featureMap } from '../../core/schemas/events.js';
 
 // The same feature rules as prediction events, so a reference row and a prediction agree on what a feature is.
 const features = featureMap;
@@ -20,6 +20,7 @@ const structured = z
     score: finiteNumber.nullish(),
     label: outcome.nullish(),
     segments: z.record(name('segment name'), text(256)).default({}),
+    embeddings: embeddingMap.optional(),
   })
   .strict();
 
@@ -50,5 +51,6 @@ export function referenceTableRow(model: string, version: string, index: number,
     label_num: l.num,
     label_cat: l.cat,
     segments: r.segments,
+    embeddings: r.embeddings ?? {},
   };
 }

@@ -72,7 +72,7 @@ async function categoricalChunks(store: Store, src: Sql, features: string[]) {
 }
 
 /** Epoch-ms bounds that cut the reference window into `chunks` contiguous slices of equal row counts. */
-async function timeBounds(store: Store, ref: Extract<SideSpec, { kind: 'window' }>, scope: SourceScope, chunks: number): Promise<number[]> {
+export async function timeBounds(store: Store, ref: Extract<SideSpec, { kind: 'window' }>, scope: SourceScope, chunks: number): Promise<number[]> {
   const one = sideSql(0, ref, scope);
   const levels = Array.from({ length: chunks - 1 }, (_, i) => String((i + 1) / chunks)).join(', ');
   const [row] = await store.query<{ b: (string | number)[] }>(

@@ -10,7 +10,9 @@ import { collect, type Collected } from '../engine/collect.js';
 import { bothSides, type SourceScope } from '../engine/source.js';
 import { resolveReference } from '../reference/resolve.js';
 import type { MethodRequest } from './choose.js';
+import { embeddingReports } from './embeddings.js';
 import { featureReport, type FeatureContext } from './feature.js';
+import { multivariateReport } from './multivariate.js';
 import { learnedThresholds, needsLearned } from './learned.js';
 import { applyCorrection, datasetVerdict } from './verdict.js';
 import type { DriftReport, FeatureReport } from './types.js';
@@ -85,7 +87,8 @@ export async function driftReport(deps: ReportDeps, req: ReportRequest): Promise
   const modelCfg = config.models.find((m) => m.model === req.model);
   const ref = await resolveReference(store, req.model, { fromMs: req.fromMs, toMs: req.toMs }, req.reference, modelCfg);
   const scope: SourceScope = { db: store.database, model: req.model, withLabels: await hasLabels(store, req.model), segment: req.segment };
-  const collected = await collect(store, bothSides(ref.side, { kind: 'window', fromMs: req.fromMs, toMs: req.toMs, modelVersion: req.version }, scope), config);
+  const current = { kind: 'window', fromMs: req.fromMs, toMs: req.toMs, modelVersion: req.version } as const;
+  const collected = await collect(store, bothSides(ref.side, current, scope), config);
   const requested = req.methods ?? modelCfg?.methods ?? config.methods;
   const learned = needsLearned(config, modelCfg) ? await learnedThresholds(store, ref.side, scope, collected, config) : undefined;
   const features = featureReports(collected, { cfg: config, model: modelCfg, requested, learned });
@@ -101,6 +104,8 @@ export async function driftReport(deps: ReportDeps, req: ReportRequest): Promise
     methods: requested,
     dataset: datasetVerdict(features, config.dataset),
     features,
+    multivariate: await multivariateReport(store, ref.side, current, scope, collected, config),
+    embeddings: await embeddingReports(store, ref.side, current, scope, config),
     problems,
     elapsed_ms: 0,
   };

@@ -90,6 +90,40 @@ export interface ReferenceDescription {
   rows: number;
 }
 
+/** A method over whole vectors (multivariate or embedding drift). */
+export interface VectorMethodResult {
+  method: 'pca_error' | 'mmd' | 'distance' | 'ratio';
+  status: MethodStatus;
+  message: string | null;
+  /** pca_error: the current mean reconstruction error; mmd: MMD²; distance: the distance; ratio: the drifted share. */
+  statistic: number | null;
+  p_value: number | null;
+  /** Upper threshold (pca_error: the band's top; mmd: the significance level). */
+  threshold: number | null;
+  /** pca_error only: the band's bottom (an error below it is drift too). */
+  threshold_lower: number | null;
+  drifted: boolean | null;
+  details: Record<string, unknown>;
+}
+
+export interface MultivariateReport {
+  feature: '@multivariate';
+  /** The standardised columns: numerical features, then `feature=category` one-hot columns. */
+  columns: string[];
+  imputation: string;
+  results: VectorMethodResult[];
+}
+
+export interface EmbeddingReport {
+  /** `@embedding:<name>` */
+  feature: string;
+  name: string;
+  dimension: number | null;
+  reference: { rows: number; other_dimension: number };
+  current: { rows: number; other_dimension: number };
+  results: VectorMethodResult[];
+}
+
 export interface DriftReport {
   model: string;
   /** `version`: the current side holds only predictions of this model_version. */
@@ -99,6 +133,10 @@ export interface DriftReport {
   methods: string[];
   dataset: DatasetVerdict;
   features: FeatureReport[];
+  /** Drift of the input features together (null when turned off). */
+  multivariate?: MultivariateReport | null;
+  /** Drift of each embedding the predictions carry. */
+  embeddings?: EmbeddingReport[];
   /** Report-level problems (empty window, empty reference), in words. */
   problems: string[];
   /** Per-value reports when a segment label was asked for. */

@@ -6,6 +6,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { QualityReport } from '../quality/quality.js';
 import type { DriftReport } from '../report/types.js';
+import { vectorReports } from './results.js';
 
 export type DriftGauges = ReturnType<typeof createDriftGauges>;
 
@@ -52,6 +53,14 @@ export function updateGauges(g: DriftGauges, report: DriftReport, quality: Quali
     for (const r of f.results) {
       if (r.statistic !== null) put(g.statistic, { model, feature: f.feature, method: r.method }, r.statistic);
       if (r.p_value !== null) put(g.pValue, { model, feature: f.feature, method: r.method }, r.p_value);
+    }
+  }
+  for (const v of vectorReports(report)) {
+    const drifted = v.results.filter((r) => r.drifted !== null);
+    if (drifted.length) put(g.detected, { model, feature: v.feature }, drifted.some((r) => r.drifted) ? 1 : 0);
+    for (const r of v.results) {
+      if (r.statistic !== null) put(g.statistic, { model, feature: v.feature, method: r.method }, r.statistic);
+      if (r.p_value !== null) put(g.pValue, { model, feature: v.feature, method: r.method }, r.p_value);
     }
   }
   if (report.dataset.drifted_share !== null) put(g.datasetShare, { model }, report.dataset.drifted_share);

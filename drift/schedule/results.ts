@@ -7,9 +7,17 @@
 import type { EstimatedQuality } from '../quality/estimate.js';
 import type { QualityGroup } from '../quality/quality.js';
 import { CBPE_METRICS } from '../stats/index.js';
-import type { DriftReport } from '../report/types.js';
+import type { DriftReport, VectorMethodResult } from '../report/types.js';
 
 const dt = (ms: number) => (ms / 1000).toFixed(3);
+
+/** The whole-vector results of a report (`@multivariate`, `@embedding:<name>`) with their kind and sizes. */
+export function vectorReports(report: DriftReport): { feature: string; kind: string; n_reference: number; n_current: number; results: VectorMethodResult[] }[] {
+  const out = [];
+  if (report.multivariate) out.push({ feature: report.multivariate.feature, kind: 'multivariate', n_reference: report.reference.rows, n_current: report.window.rows, results: report.multivariate.results });
+  for (const e of report.embeddings ?? []) out.push({ feature: e.feature, kind: 'embedding', n_reference: e.reference.rows, n_current: e.current.rows, results: e.results });
+  return out;
+}
 
 /** Result rows of one (unsegmented or single-segment) report. */
 export function resultRows(report: DriftReport, windowStartMs: number, windowEndMs: number, computedAtMs: number): object[] {
@@ -33,6 +41,26 @@ export function resultRows(report: DriftReport, windowStartMs: number, windowEnd
     }
     if (f.missing) {
       rows.push({ ...common, method: 'missing', value: f.missing.delta, p_value: null, threshold: f.missing.threshold, drifted: +f.missing.drifted, status: 'ok', message: '' });
+    }
+  }
+  for (const v of vectorReports(report)) {
+    for (const r of v.results) {
+      rows.push({
+        ...base,
+        feature: v.feature,
+        kind: v.kind,
+        method: r.method,
+        value: r.statistic,
+        p_value: r.p_value,
+        threshold: r.threshold,
+        drifted: r.drifted === null ? null : +r.drifted,
+        status: r.status,
+        message: r.message ?? '',
+        n_reference: v.n_reference,
+        n_current: v.n_current,
+        missing_reference: null,
+        missing_current: null,
+      });
     }
   }
   const d = report.dataset;

@@ -34,3 +34,6 @@ export {
   type CbpeMetric,
   type Metrics,
 } from './cbpe.js';
+export * from './pca.js';
+export * from './mmd.js';
+export * from './embedding.js';

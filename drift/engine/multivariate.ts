@@ -1,0 +1,133 @@
+/**
+ * The in-database half of the multivariate methods (README "Multivariate drift"). Each row becomes a
+ * vector z of standardised columns — numerical features and one-hot columns over the reference's top
+ * categories — by one SQL expression with the standardisation as parameters, then:
+ *   - `referenceMoments`: count, Σz and Σzzᵀ over the reference (only this d×d matrix reaches Node);
+ *   - `chunkErrors`: the mean of ‖R z‖ per side and reference chunk, R the residual projector from Node;
+ *   - `vectorSample`: a seeded random sample of z per side (for MMD), chosen by a hash of the row's
+ *     identity and the seed, so the same data and seed give the same sample.
+ * Missing values are imputed as the reference mean (z = 0); a missing category is a row of zeros
+ * before standardising (no category).
+ */
+import type { Store } from '../../storage/store.js';
+import type { Sql } from './source.js';
+import { numericStream } from './streams.js';
+
+export interface ColumnPlan {
+  /** Numerical features with their reference mean and population std (> 0). */
+  numeric: { name: string; mean: number; std: number }[];
+  /** One-hot columns: (feature, category) with the reference share p, standardised by sqrt(p(1 − p)). */
+  onehot: { name: string; value: string; mean: number; std: number }[];
+}
+
+export const columnCount = (p: ColumnPlan) => p.numeric.length + p.onehot.length;
+export const columnNames = (p: ColumnPlan) => [...p.numeric.map((c) => c.name), ...p.onehot.map((c) => `${c.name}=${c.value}`)];
+
+/** A finite number as an SQL Float64 literal (JS's shortest round-trip form, which ClickHouse parses exactly). */
+function lit(v: number): string {
+  if (!Number.isFinite(v)) throw new Error(`non-finite coefficient ${v}`);
+  return `toFloat64('${String(v)}')`;
+}
+
+/**
+ * The standardised columns as scalar SQL expressions z1..zd (not an array): aggregates over scalar
+ * columns are vectorised, where lambdas over per-row arrays are not (≈10× slower for Σzzᵀ).
+ * Names are parameters (`mv_nk`, `mv_ck`, `mv_cv`), coefficients literals.
+ */
+export function columnExprs(plan: ColumnPlan): { exprs: string[]; params: Record<string, unknown> } {
+  const exprs = [
+    ...plan.numeric.map((c, i) => {
+      const k = `{mv_nk:Array(String)}[${i + 1}]`;
+      return `((if(mapContains(nf, ${k}) AND isFinite(nf[${k}]), nf[${k}], ${lit(c.mean)}) - ${lit(c.mean)}) / ${lit(c.std)})`;
+    }),
+    ...plan.onehot.map((c, i) => `((toFloat64(cf[{mv_ck:Array(String)}[${i + 1}]] = {mv_cv:Array(String)}[${i + 1}]) - ${lit(c.mean)}) / ${lit(c.std)})`),
+  ];
+  return { exprs, params: { mv_nk: plan.numeric.map((c) => c.name), mv_ck: plan.onehot.map((c) => c.name), mv_cv: plan.onehot.map((c) => c.value) } };
+}
+
+/** The source with the standardised columns z1..zd added (s, ch, rid kept). */
+function zSource(src: Sql, plan: ColumnPlan, where = '1'): Sql {
+  const { exprs, params } = columnExprs(plan);
+  return { sql: `(SELECT s, ch, rid, ${exprs.map((e, i) => `${e} AS z${i + 1}`).join(', ')} FROM ${src.sql} WHERE ${where})`, params: { ...src.params, ...params } };
+}
+
+/** The standardised row vector z as one SQL array (for the MMD sample). */
+export function vectorSql(plan: ColumnPlan): Sql {
+  const { exprs, params } = columnExprs(plan);
+  return { sql: `[${exprs.join(', ')}]`, params };
+}
+
+/** Reference mean and population std (stddevPopStable, ddof 0 as StandardScaler) of numerical features. */
+export async function numericMoments(store: Store, src: Sql, names: string[]): Promise<Map<string, { mean: number; std: number; n: number }>> {
+  const rows = await store.query<{ k: string; n: string; mean: number; std: number }>(
+    `SELECT k, count() AS n, avg(v) AS mean, stddevPopStable(v) AS std FROM ${numericStream(src)} WHERE s = 0 AND has({mv_names:Array(String)}, k) GROUP BY k`,
+    { ...src.params, mv_names: names },
+  );
+  return new Map(rows.map((r) => [r.k, { n: Number(r.n), mean: Number(r.mean), std: Number(r.std) }]));
+}
+
+/** Count, Σz and Σzzᵀ (d×d) over the reference, as d + d(d+1)/2 scalar sums. */
+export async function referenceMoments(store: Store, src: Sql, plan: ColumnPlan): Promise<{ n: number; sum: number[]; cov: number[][] }> {
+  const d = columnCount(plan);
+  const z = zSource(src, plan, 's = 0');
+  const sums = Array.from({ length: d }, (_, i) => `sum(z${i + 1})`);
+  const pairs: [number, number][] = [];
+  for (let i = 0; i < d; i++) for (let j = i; j < d; j++) pairs.push([i, j]);
+  const [row] = await store.query<{ r: number[] }>(
+    `SELECT [toFloat64(count()), ${[...sums, ...pairs.map(([i, j]) => `sum(z${i + 1} * z${j + 1})`)].join(', ')}] AS r FROM ${z.sql}`,
+    z.params,
+  );
+  const r = (row?.r ?? []).map(Number);
+  const n = r[0] ?? 0;
+  if (n === 0) return { n, sum: new Array(d).fill(0), cov: Array.from({ length: d }, () => new Array(d).fill(0)) };
+  const sum = r.slice(1, d + 1);
+  const mean = sum.map((v) => v / n);
+  const cov = Array.from({ length: d }, () => new Array<number>(d).fill(0));
+  // Centred by the sample mean as sklearn's PCA does (≈ 0 here, but not exactly once values are imputed).
+  pairs.forEach(([i, j], k) => (cov[i]![j] = cov[j]![i] = r[d + 1 + k]! / n - mean[i]! * mean[j]!));
+  return { n, sum, cov };
+}
+
+/**
+ * Mean reconstruction error per (side, chunk): with W the kept components (k×d, orthonormal rows),
+ * ‖(I − WᵀW) zc‖² = ‖zc‖² − ‖W zc‖², zc = z − z̄: k + 1 dot products per row instead of d.
+ */
+export async function chunkErrors(store: Store, src: Sql, plan: ColumnPlan, components: number[][], center: number[]): Promise<{ s: number; ch: number; n: number; error: number }[]> {
+  const d = columnCount(plan);
+  const z = zSource(src, plan);
+  const zc = Array.from({ length: d }, (_, j) => `(z${j + 1} - ${lit(center[j]!)})`);
+  const norm = zc.map((c) => `${c} * ${c}`).join(' + ');
+  const proj = components.map((w) => `pow(${w.map((v, j) => `${lit(v)} * ${zc[j]}`).join(' + ')}, 2)`).join(' + ');
+  const rows = await store.query<{ s: number; c: number; n: string; e: number }>(
+    `SELECT s, if(s = 0, ch, 0) AS c, count() AS n, avg(sqrt(greatest(0, ${norm}${proj ? ` - (${proj})` : ''}))) AS e FROM ${z.sql} GROUP BY s, c ORDER BY s, c`,
+    z.params,
+  );
+  return rows.map((r) => ({ s: Number(r.s), ch: Number(r.c), n: Number(r.n), error: Number(r.e) }));
+}
+
+/**
+ * Up to `size` rows per side of `vector`, chosen by the smallest sipHash64(rid, seed): a seeded uniform
+ * sample. The rows are picked on the hash alone, then only those rows' vectors are built and read.
+ */
+export async function vectorSample(store: Store, src: Sql, vector: Sql, size: number, seed: number): Promise<{ reference: number[][]; current: number[][] }> {
+  const picked = await store.query<{ s: number; rid: string }>(
+    `SELECT s, toString(rid) AS rid FROM ${src.sql} ORDER BY s, sipHash64(rid, {mv_seed:UInt64}), rid LIMIT {mv_size:UInt32} BY s`,
+    { ...src.params, mv_seed: seed, mv_size: size },
+  );
+  const order = new Map(picked.map((p, i) => [`${Number(p.s)}:${p.rid}`, i]));
+  const rows = await store.query<{ s: number; rid: string; z: number[] }>(
+    `SELECT s, toString(rid) AS rid, ${vector.sql} AS z FROM ${src.sql} WHERE toString(rid) IN (SELECT arrayJoin({mv_rids:Array(String)}))`,
+    { ...src.params, ...vector.params, mv_rids: picked.map((p) => p.rid) },
+  );
+  // Back in hash order, each picked row once (a rid shared by both sides is read for each).
+  const kept = rows.filter((r) => order.has(`${Number(r.s)}:${r.rid}`)).sort((a, b) => order.get(`${Number(a.s)}:${a.rid}`)! - order.get(`${Number(b.s)}:${b.rid}`)!);
+  const seen = new Set<string>();
+  const out = { reference: [] as number[][], current: [] as number[][] };
+  for (const r of kept) {
+    const key = `${Number(r.s)}:${r.rid}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    (Number(r.s) === 0 ? out.reference : out.current).push(r.z.map(Number));
+  }
+  return out;
+}
