@@ -133,7 +133,8 @@ describe('rule alerts over stored events', () => {
     add('w3', T + 3 * W, 5, 1);
     await postAll(s.post, '/v1/predictions', events);
     expect(await s.drain()).toBe(true);
-    const drift = validateConfig({ drift: { models: [{ model: 'churn', reference: { type: 'window', from: refStart, to: refStart + 30 * M } }] } }).drift;
+    // Per-feature signals only: this is about how the rule reads drift_results, not the multivariate methods.
+    const drift = validateConfig({ drift: { multivariate: { methods: [] }, models: [{ model: 'churn', reference: { type: 'window', from: refStart, to: refStart + 30 * M } }] } }).drift;
     const deps = { store: s.store, config: drift, logger: silentLogger, now: Date.now, gauges: createDriftGauges(new Registry()) };
     for (let w = 0; w < 4; w++) await evaluateWindow(deps, drift.models[0]!, { fromMs: T + w * W, toMs: T + (w + 1) * W });
     // A re-run of a window writes newer rows of the same evaluation (read with FINAL: still one).
