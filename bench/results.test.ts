@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { median, NOTES_HEADING, percentile, replaceSection } from './results.js';
+import { median, NOTES_HEADING, percentile, replaceSection, replaceSubsection } from './results.js';
 
 const D1 = new Date('2026-11-26T10:00:00Z');
 const D2 = new Date('2026-11-30T10:00:00Z');
@@ -67,5 +67,38 @@ describe('replaceSection', () => {
 
   it('refuses a file whose section lost its end marker rather than guessing', () => {
     expect(() => replaceSection('<!-- bench:alert:start -->\nhalf', 'alert', 'x', D1)).toThrow(/has no <!-- bench:alert:end -->/);
+  });
+});
+
+describe('replaceSubsection', () => {
+  const notes = `${NOTES_HEADING}\n\n### 2026-11-26\nanalysis\n`;
+
+  it('adds a case as a sub-section of its bench and replaces only that sub-section on a re-run', () => {
+    let doc = replaceSection(`# Benchmark results\n\n${notes}`, 'drift', 'main 20 s', D1);
+    doc = replaceSubsection(doc, 'drift', 'wide', 'wide old', D1);
+    doc = replaceSubsection(doc, 'drift', 'wide', 'wide new', D2);
+    expect(doc.match(/bench:drift:wide:start/g)).toHaveLength(1);
+    expect(doc).not.toContain('wide old');
+    expect(doc).toContain('main 20 s');
+    // Inside the section, before its end marker.
+    expect(doc.indexOf('wide new')).toBeGreaterThan(doc.indexOf('main 20 s'));
+    expect(doc.indexOf('wide new')).toBeLessThan(doc.indexOf('<!-- bench:drift:end -->'));
+    expect(doc.trimEnd().endsWith('analysis')).toBe(true);
+  });
+
+  it('keeps a sub-section when the main case rewrites its section', () => {
+    let doc = replaceSection(`# Benchmark results\n\n${notes}`, 'drift', 'main old', D1);
+    doc = replaceSubsection(doc, 'drift', 'wide', 'wide 10M', D1);
+    doc = replaceSection(doc, 'drift', 'main new', D2);
+    expect(doc).not.toContain('main old');
+    expect(doc).toContain('main new');
+    expect(doc).toContain('wide 10M');
+    expect(doc.indexOf('wide 10M')).toBeLessThan(doc.indexOf('<!-- bench:drift:end -->'));
+  });
+
+  it('starts the section when the bench has none yet', () => {
+    const doc = replaceSubsection('', 'drift', 'wide', 'wide only', D1);
+    expect(doc).toMatch(/<!-- bench:drift:start -->\n## bench:drift \(2026-11-26\)\n\n<!-- bench:drift:wide:start -->/);
+    expect(doc.indexOf('wide only')).toBeLessThan(doc.indexOf(NOTES_HEADING));
   });
 });

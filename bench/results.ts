@@ -40,6 +40,48 @@ export function machineLine(extra = ''): string {
 }
 
 const markers = (name: string) => [`<!-- bench:${name}:start -->`, `<!-- bench:${name}:end -->`] as const;
+const subMarkers = (name: string, sub: string) => [`<!-- bench:${name}:${sub}:start -->`, `<!-- bench:${name}:${sub}:end -->`] as const;
+
+/** The sub-sections (`<!-- bench:NAME:SUB:start -->` … end) inside a section's text. */
+function subsections(section: string, name: string): { start: string; text: string }[] {
+  const out: { start: string; text: string }[] = [];
+  for (const m of section.matchAll(new RegExp(`<!-- bench:${name}:([a-z][a-z0-9-]*):start -->`, 'g'))) {
+    const [, end] = subMarkers(name, m[1]!);
+    const b = section.indexOf(end, m.index!);
+    if (b >= 0) out.push({ start: m[0], text: section.slice(m.index!, b + end.length) });
+  }
+  return out;
+}
+
+/**
+ * Returns `doc` with sub-section `sub` of bench `name`'s section replaced by `body` (or appended to
+ * the section, or a section holding only it): for a case of a bench that runs apart from its main
+ * case (bench:drift's wide model), so each run rewrites only what it measured. Pure, for the tests.
+ */
+export function replaceSubsection(doc: string, name: string, sub: string, body: string, date: Date): string {
+  if (!/^[a-z][a-z0-9-]*$/.test(sub)) throw new Error(`sub-section name must be lower-case letters, digits and -, got ${JSON.stringify(sub)}`);
+  const [s0, s1] = subMarkers(name, sub);
+  const block = `${s0}\n_(${date.toISOString().slice(0, 10)})_\n\n${body.trim()}\n${s1}`;
+  const [start, end] = markers(name);
+  const a = doc.indexOf(start);
+  if (a < 0) return replaceSection(doc, name, block, date);
+  const b = doc.indexOf(end, a);
+  if (b < 0) throw new Error(`${start} has no ${end}: fix bench/RESULTS.md by hand`);
+  const x = doc.indexOf(s0, a);
+  if (x >= 0 && x < b) {
+    const y = doc.indexOf(s1, x);
+    if (y < 0 || y > b) throw new Error(`${s0} has no ${s1}: fix bench/RESULTS.md by hand`);
+    return doc.slice(0, x) + block + doc.slice(y + s1.length);
+  }
+  return `${doc.slice(0, b).replace(/\s*$/, '\n\n')}${block}\n${doc.slice(b)}`;
+}
+
+/** Writes sub-section `sub` of bench `name`'s section of bench/RESULTS.md and prints it. */
+export function writeSubsection(name: string, sub: string, body: string, file = RESULTS_FILE): void {
+  const doc = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  writeFileSync(file, replaceSubsection(doc, name, sub, body, new Date()));
+  console.log(`\n${body.trim()}\n\n(written to ${file}, section bench:${name}, sub-section ${sub})`);
+}
 
 /**
  * Returns `doc` with the section of bench `name` replaced by `body` (heading and date added), or
@@ -54,7 +96,10 @@ export function replaceSection(doc: string, name: string, body: string, date: Da
   if (a >= 0) {
     const b = text.indexOf(end, a);
     if (b < 0) throw new Error(`${start} has no ${end}: fix bench/RESULTS.md by hand`);
-    return text.slice(0, a) + section + text.slice(b + end.length);
+    // Sub-sections written by other cases of the same bench survive a re-run of the main case.
+    const kept = subsections(text.slice(a, b), name).filter((s) => !body.includes(s.start));
+    const merged = kept.length ? `${start}\n## bench:${name} (${date.toISOString().slice(0, 10)})\n\n${body.trim()}\n\n${kept.map((s) => s.text).join('\n\n')}\n${end}` : section;
+    return text.slice(0, a) + merged + text.slice(b + end.length);
   }
   // Insert before the first later-named section, else before the notes, else at the end.
   const others = [...text.matchAll(/<!-- bench:([a-z0-9-]+):start -->/g)];
