@@ -141,6 +141,11 @@ export const driftConfigSchema = z
         topCategories: z.number().int().min(1).max(100).default(10),
         /** At most this many columns (numerical first, by name, then one-hot); the PCA matrix is columns². */
         maxColumns: z.number().int().min(2).max(500).default(100),
+        /**
+         * pca_error reads at most about this many rows per side (a seeded sample by row hash beyond):
+         * its cost is rows × columns² for Σzzᵀ and rows × columns × components for the errors (0: all rows).
+         */
+        maxRows: z.number().int().nonnegative().default(1_000_000),
       })
       .strict()
       .prefault({}),

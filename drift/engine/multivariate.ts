@@ -30,31 +30,88 @@ function lit(v: number): string {
 }
 
 /**
- * The standardised columns as scalar SQL expressions z1..zd (not an array): aggregates over scalar
- * columns are vectorised, where lambdas over per-row arrays are not (≈10× slower for Σzzᵀ).
- * Names are parameters (`mv_nk`, `mv_ck`, `mv_cv`), coefficients literals.
+ * The planned features of each row as dense arrays, in plan order: `xn` the numbers (NaN where
+ * absent), `xc` the categories ('' where absent, as a map lookup of a missing key gives). A map
+ * lookup `nf[k]` scans the row's keys, so d lookups cost d × keys string comparisons per row (10⁴
+ * at 100 features, which dominated the multivariate passes); here each key is looked up once in a
+ * hash table (transform) and the row's values are sorted into plan order. Rows lacking a planned
+ * feature (rare) take the slower per-column path; short-circuit evaluation keeps it off the others.
  */
-export function columnExprs(plan: ColumnPlan): { exprs: string[]; params: Record<string, unknown> } {
-  const exprs = [
-    ...plan.numeric.map((c, i) => {
-      const k = `{mv_nk:Array(String)}[${i + 1}]`;
-      return `((if(mapContains(nf, ${k}) AND isFinite(nf[${k}]), nf[${k}], ${lit(c.mean)}) - ${lit(c.mean)}) / ${lit(c.std)})`;
-    }),
-    ...plan.onehot.map((c, i) => `((toFloat64(cf[{mv_ck:Array(String)}[${i + 1}]] = {mv_cv:Array(String)}[${i + 1}]) - ${lit(c.mean)}) / ${lit(c.std)})`),
+function denseSql(src: Sql, plan: ColumnPlan, where: string): Sql {
+  const numNames = plan.numeric.map((c) => c.name);
+  const catNames = [...new Set(plan.onehot.map((c) => c.name))];
+  const dense = (map: string, names: string[], key: string, missing: string) => {
+    if (names.length === 0) return `CAST([], 'Array(${missing === 'nan' ? 'Float64' : 'String'})')`;
+    const pos = `arrayMap(k -> transform(k, {${key}:Array(String)}, {${key}_i:Array(UInt32)}, toUInt32(0)), ${map}.keys)`;
+    const ps = `arrayFilter(p -> p > 0, ${pos})`;
+    const vs = `arrayFilter((v, p) -> p > 0, ${map}.values, ${pos})`;
+    return `if(length(${ps}) = ${names.length}, arraySort((v, p) -> p, ${vs}, ${ps}), arrayMap(j -> if(has(${ps}, j), ${vs}[indexOf(${ps}, j)], ${missing}), range(1, ${names.length + 1})))`;
+  };
+  return {
+    sql: `(SELECT s, ch, rid, ${dense('nf', numNames, 'mv_nk', 'nan')} AS xn, ${dense('cf', catNames, 'mv_ck', "''")} AS xc FROM ${src.sql} WHERE ${where})`,
+    params: {
+      ...src.params,
+      mv_nk: numNames,
+      mv_nk_i: numNames.map((_, i) => i + 1),
+      mv_ck: catNames,
+      mv_ck_i: catNames.map((_, i) => i + 1),
+      mv_cv: plan.onehot.map((c) => c.value),
+    },
+  };
+}
+
+/** Short-circuit `if`, so the slow branch of denseSql runs only for rows that need it. */
+export const DENSE_SETTINGS = "SETTINGS short_circuit_function_evaluation = 'force_enable'";
+
+/**
+ * The standardised columns as scalar SQL expressions z1..zd over denseSql's xn/xc (not an array):
+ * aggregates over scalar columns are vectorised, where lambdas over per-row arrays are not (≈10×
+ * slower for Σzzᵀ). Coefficients are literals; category values the parameter `mv_cv`.
+ */
+export function columnExprs(plan: ColumnPlan): string[] {
+  const catIndex = new Map([...new Set(plan.onehot.map((c) => c.name))].map((n, i) => [n, i + 1]));
+  return [
+    ...plan.numeric.map((c, i) => `if(isFinite(xn[${i + 1}]), (xn[${i + 1}] - ${lit(c.mean)}) / ${lit(c.std)}, 0.)`),
+    ...plan.onehot.map((c, i) => `((toFloat64(xc[${catIndex.get(c.name)}] = {mv_cv:Array(String)}[${i + 1}]) - ${lit(c.mean)}) / ${lit(c.std)})`),
   ];
-  return { exprs, params: { mv_nk: plan.numeric.map((c) => c.name), mv_ck: plan.onehot.map((c) => c.name), mv_cv: plan.onehot.map((c) => c.value) } };
 }
 
-/** The source with the standardised columns z1..zd added (s, ch, rid kept). */
-function zSource(src: Sql, plan: ColumnPlan, where = '1'): Sql {
-  const { exprs, params } = columnExprs(plan);
-  return { sql: `(SELECT s, ch, rid, ${exprs.map((e, i) => `${e} AS z${i + 1}`).join(', ')} FROM ${src.sql} WHERE ${where})`, params: { ...src.params, ...params } };
+/**
+ * A seeded sample of rows per side for the multivariate passes: all rows when a side holds at most
+ * `maxRows`, else the rows whose sipHash64(rid, seed) falls in the first maxRows/rows of the hash
+ * range (a Bernoulli sample of about maxRows rows, the same for the same data and seed).
+ */
+export interface RowSample {
+  seed: number;
+  /** Per side (reference, current): the kept share of the hash range, as a threshold on the low 32 bits (2^32: all). */
+  keep: [number, number];
 }
 
-/** The standardised row vector z as one SQL array (for the MMD sample). */
-export function vectorSql(plan: ColumnPlan): Sql {
-  const { exprs, params } = columnExprs(plan);
-  return { sql: `[${exprs.join(', ')}]`, params };
+export function rowSample(rows: [number, number], maxRows: number, seed: number): RowSample {
+  const keep = rows.map((n) => (maxRows > 0 && n > maxRows ? Math.floor((maxRows / n) * 2 ** 32) : 2 ** 32)) as [number, number];
+  return { seed, keep };
+}
+
+function sampleWhere(sample: RowSample | undefined): { where: string; params: Record<string, unknown> } {
+  if (!sample || sample.keep.every((k) => k >= 2 ** 32)) return { where: '1', params: {} };
+  return {
+    where: `(sipHash64(rid, {mv_rseed:UInt64}) % 4294967296) < if(s = 0, {mv_keep0:UInt64}, {mv_keep1:UInt64})`,
+    params: { mv_rseed: sample.seed, mv_keep0: sample.keep[0], mv_keep1: sample.keep[1] },
+  };
+}
+
+/** The source with the standardised columns z1..zd added (s, ch, rid kept), optionally sampled. */
+function zSource(src: Sql, plan: ColumnPlan, where = '1', sample?: RowSample): Sql {
+  const sw = sampleWhere(sample);
+  const dense = denseSql(src, plan, `(${where}) AND ${sw.where}`);
+  const exprs = columnExprs(plan);
+  return { sql: `(SELECT s, ch, rid, ${exprs.map((e, i) => `${e} AS z${i + 1}`).join(', ')} FROM ${dense.sql})`, params: { ...dense.params, ...sw.params } };
+}
+
+/** The source as rows (s, ch, rid, xn, xc) and the standardised row vector z over them as one SQL array (for the MMD sample). */
+export function vectorSql(src: Sql, plan: ColumnPlan): { src: Sql; vector: Sql } {
+  const dense = denseSql(src, plan, '1');
+  return { src: { sql: dense.sql, params: dense.params }, vector: { sql: `[${columnExprs(plan).join(', ')}]`, params: {} } };
 }
 
 /** Reference mean and population std (stddevPopStable, ddof 0 as StandardScaler) of numerical features. */
@@ -67,14 +124,14 @@ export async function numericMoments(store: Store, src: Sql, names: string[]): P
 }
 
 /** Count, Σz and Σzzᵀ (d×d) over the reference, as d + d(d+1)/2 scalar sums. */
-export async function referenceMoments(store: Store, src: Sql, plan: ColumnPlan): Promise<{ n: number; sum: number[]; cov: number[][] }> {
+export async function referenceMoments(store: Store, src: Sql, plan: ColumnPlan, sample?: RowSample): Promise<{ n: number; sum: number[]; cov: number[][] }> {
   const d = columnCount(plan);
-  const z = zSource(src, plan, 's = 0');
+  const z = zSource(src, plan, 's = 0', sample);
   const sums = Array.from({ length: d }, (_, i) => `sum(z${i + 1})`);
   const pairs: [number, number][] = [];
   for (let i = 0; i < d; i++) for (let j = i; j < d; j++) pairs.push([i, j]);
   const [row] = await store.query<{ r: number[] }>(
-    `SELECT [toFloat64(count()), ${[...sums, ...pairs.map(([i, j]) => `sum(z${i + 1} * z${j + 1})`)].join(', ')}] AS r FROM ${z.sql}`,
+    `SELECT [toFloat64(count()), ${[...sums, ...pairs.map(([i, j]) => `sum(z${i + 1} * z${j + 1})`)].join(', ')}] AS r FROM ${z.sql} ${DENSE_SETTINGS}`,
     z.params,
   );
   const r = (row?.r ?? []).map(Number);
@@ -90,17 +147,19 @@ export async function referenceMoments(store: Store, src: Sql, plan: ColumnPlan)
 
 /**
  * Mean reconstruction error per (side, chunk): with W the kept components (k×d, orthonormal rows),
- * ‖(I − WᵀW) zc‖² = ‖zc‖² − ‖W zc‖², zc = z − z̄: k + 1 dot products per row instead of d.
+ * ‖(I − WᵀW) zc‖² = ‖zc‖² − ‖W zc‖², zc = z − z̄: k + 1 dot products per row instead of d. The
+ * components are parameters (dotProduct with a constant array), so the statement's text stays small
+ * at any d and k (as literals, 100 columns exceeded the engine's 256 KiB max_query_size).
  */
-export async function chunkErrors(store: Store, src: Sql, plan: ColumnPlan, components: number[][], center: number[]): Promise<{ s: number; ch: number; n: number; error: number }[]> {
+export async function chunkErrors(store: Store, src: Sql, plan: ColumnPlan, components: number[][], center: number[], sample?: RowSample): Promise<{ s: number; ch: number; n: number; error: number }[]> {
   const d = columnCount(plan);
-  const z = zSource(src, plan);
-  const zc = Array.from({ length: d }, (_, j) => `(z${j + 1} - ${lit(center[j]!)})`);
-  const norm = zc.map((c) => `${c} * ${c}`).join(' + ');
-  const proj = components.map((w) => `pow(${w.map((v, j) => `${lit(v)} * ${zc[j]}`).join(' + ')}, 2)`).join(' + ');
+  const z = zSource(src, plan, '1', sample);
+  const zc = `[${Array.from({ length: d }, (_, j) => `z${j + 1} - ${lit(center[j]!)}`).join(', ')}]`;
+  const proj = components.map((_, m) => `pow(dotProduct(zc, {mv_w:Array(Array(Float64))}[${m + 1}]), 2)`).join(' + ');
   const rows = await store.query<{ s: number; c: number; n: string; e: number }>(
-    `SELECT s, if(s = 0, ch, 0) AS c, count() AS n, avg(sqrt(greatest(0, ${norm}${proj ? ` - (${proj})` : ''}))) AS e FROM ${z.sql} GROUP BY s, c ORDER BY s, c`,
-    z.params,
+    `SELECT s, if(s = 0, ch, 0) AS c, count() AS n, avg(sqrt(greatest(0, dotProduct(zc, zc)${proj ? ` - (${proj})` : ''}))) AS e
+     FROM (SELECT s, ch, ${zc} AS zc FROM ${z.sql}) GROUP BY s, c ORDER BY s, c ${DENSE_SETTINGS}`,
+    { ...z.params, mv_w: components.length ? components : [[]] },
   );
   return rows.map((r) => ({ s: Number(r.s), ch: Number(r.c), n: Number(r.n), error: Number(r.e) }));
 }

@@ -17,6 +17,8 @@ export interface NumericProfile {
   hi: number;
   /** Reference population standard deviation; null without reference values. */
   refStd: number | null;
+  /** Reference mean (for the multivariate standardisation); null without reference values. */
+  refMean: number | null;
   /** Reference quantiles at k/bins, k = 1..bins-1 (not yet collapsed). */
   quantiles: number[];
   /** Pooled distinct values, capped at lowCardinalityMax + 1. */
@@ -32,6 +34,7 @@ interface ProfileRow {
   lo: number | null;
   hi: number | null;
   sd0: number | null;
+  m0: number | null;
   q0: (number | null)[];
   distinct: string;
 }
@@ -43,7 +46,7 @@ export async function numericProfile(store: Store, stream: Sql, opts: { bins: nu
   const levels = Array.from({ length: opts.bins - 1 }, (_, i) => String((i + 1) / opts.bins)).join(', ');
   const rows = await store.query<ProfileRow>(
     `SELECT k, countIf(s = 0) AS n0, countIf(s = 1) AS n1, min(v) AS lo, max(v) AS hi,
-       stddevPopStableIf(v, s = 0) AS sd0,
+       stddevPopStableIf(v, s = 0) AS sd0, avgIf(v, s = 0) AS m0,
        quantilesExactInclusiveIf(${levels})(v, s = 0) AS q0,
        uniqUpTo(${opts.lowCardinalityMax})(v) AS distinct
      FROM ${stream.sql}
@@ -58,6 +61,7 @@ export async function numericProfile(store: Store, stream: Sql, opts: { bins: nu
       lo: r.lo ?? 0,
       hi: r.hi ?? 0,
       refStd: n0 > 0 && r.sd0 !== null && Number.isFinite(r.sd0) ? r.sd0 : null,
+      refMean: n0 > 0 && r.m0 !== null && Number.isFinite(Number(r.m0)) ? Number(r.m0) : null,
       quantiles: n0 > 0 ? r.q0.map((q) => q ?? NaN) : [],
       distinct: Number(r.distinct),
       ksD: null,

@@ -7,7 +7,7 @@
 import type { Store } from '../../storage/store.js';
 import type { DriftConfig } from '../config.js';
 import type { Collected } from '../engine/collect.js';
-import { chunkErrors, columnCount, columnNames, numericMoments, referenceMoments, vectorSample, vectorSql, type ColumnPlan } from '../engine/multivariate.js';
+import { chunkErrors, columnCount, columnNames, numericMoments, referenceMoments, rowSample, vectorSample, vectorSql, type ColumnPlan, type RowSample } from '../engine/multivariate.js';
 import { bothSides, type SideSpec, type SourceScope, type Sql } from '../engine/source.js';
 import { chunkBand, fitPca, mmdTest } from '../stats/index.js';
 import { timeBounds } from './learned.js';
@@ -32,7 +32,15 @@ export async function chunkedSources(store: Store, ref: SideSpec, cur: SideSpec,
 async function plan(store: Store, src: Sql, collected: Collected, cfg: DriftConfig): Promise<ColumnPlan> {
   const inputs = [...collected.features.values()].filter((f) => !f.name.startsWith('@'));
   const numericNames = inputs.filter((f) => f.reference.type === 'numerical' && f.current.type !== 'categorical').map((f) => f.name);
-  const moments = numericNames.length ? await numericMoments(store, src, numericNames) : new Map();
+  // The per-feature profile already holds the reference mean and std (one scan saved); a feature
+  // without one (none in practice) is read here.
+  const moments = new Map<string, { n: number; mean: number; std: number }>();
+  for (const name of numericNames) {
+    const p = collected.features.get(name)?.profile;
+    if (p && p.refMean !== null && p.refStd !== null) moments.set(name, { n: p.n0, mean: p.refMean, std: p.refStd });
+  }
+  const unread = numericNames.filter((n) => !moments.has(n));
+  if (unread.length) for (const [k, m] of await numericMoments(store, src, unread)) moments.set(k, m);
   const numeric = numericNames.flatMap((name) => {
     const m = moments.get(name);
     return m && m.n > 0 && m.std > 0 && Number.isFinite(m.std) ? [{ name, mean: m.mean, std: m.std }] : [];
@@ -59,21 +67,26 @@ export async function multivariateReport(store: Store, ref: SideSpec, cur: SideS
   const report: MultivariateReport = { feature: MULTIVARIATE_FEATURE, columns: columnNames(cols), imputation: IMPUTATION, results: [] };
   const d = columnCount(cols);
   const few = collected.referenceRows < cfg.minValues || collected.currentRows < cfg.minValues;
+  const sample = rowSample([collected.referenceRows, collected.currentRows], mv.maxRows, cfg.mmd.seed);
+  if (sample.keep.some((k) => k < 2 ** 32)) report.sampled = { max_rows: mv.maxRows, seed: cfg.mmd.seed };
   for (const method of mv.methods) {
     if (d < 2) report.results.push(vectorResult(method, 'insufficient_data', `${d} usable column(s) (numerical features with a spread, one-hot categories); the multivariate methods need 2`));
     else if (few) report.results.push(vectorResult(method, 'insufficient_data', `reference ${collected.referenceRows} rows, current ${collected.currentRows}; need ${cfg.minValues} each`));
-    else if (method === 'pca_error') report.results.push(await pcaError(store, src, cols, cfg));
-    else report.results.push(await mmdResult(store, src, vectorSql(cols), cfg));
+    else if (method === 'pca_error') report.results.push(await pcaError(store, src, cols, cfg, sample));
+    else {
+      const v = vectorSql(src, cols);
+      report.results.push(await mmdResult(store, v.src, v.vector, cfg));
+    }
   }
   return report;
 }
 
-async function pcaError(store: Store, src: Sql, cols: ColumnPlan, cfg: DriftConfig): Promise<VectorMethodResult> {
-  const { n, sum, cov } = await referenceMoments(store, src, cols);
+async function pcaError(store: Store, src: Sql, cols: ColumnPlan, cfg: DriftConfig, sample: RowSample): Promise<VectorMethodResult> {
+  const { n, sum, cov } = await referenceMoments(store, src, cols, sample);
   const fit = fitPca(cov, cfg.multivariate.varianceShare);
   if (!fit.ok) return vectorResult('pca_error', fit.reason === 'degenerate' ? 'degenerate' : 'insufficient_data', fit.detail);
   const center = sum.map((v) => v / n);
-  const errors = await chunkErrors(store, src, cols, fit.components, center);
+  const errors = await chunkErrors(store, src, cols, fit.components, center, sample);
   const chunks = errors.filter((e) => e.s === 0 && e.n >= cfg.minValues);
   const current = errors.find((e) => e.s === 1);
   const details = { components: fit.kept, columns: cov.length, explained_variance: fit.explained, chunk_errors: chunks.map((c) => c.error) };

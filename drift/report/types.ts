@@ -111,6 +111,8 @@ export interface MultivariateReport {
   /** The standardised columns: numerical features, then `feature=category` one-hot columns. */
   columns: string[];
   imputation: string;
+  /** Present when a side held more than `multivariate.maxRows` rows: pca_error read a seeded sample of about that many rows per side. */
+  sampled?: { max_rows: number; seed: number };
   results: VectorMethodResult[];
 }
 

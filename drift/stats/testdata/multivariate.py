@@ -4,7 +4,8 @@ Reads one JSON object on stdin, writes one on stdout:
   {"pca": {"reference": [[...]], "windows": [[[...]], ...], "share": 0.65}}
      -> {"pca": {"kept": k, "errors": [mean error of each window], "ratios": [...]}}
      (sklearn StandardScaler fitted on the reference, then sklearn.decomposition.PCA(n_components=share),
-      error = mean Euclidean norm of z - inverse_transform(transform(z)), as NannyML)
+      error = mean Euclidean norm of z - inverse_transform(transform(z)), as NannyML; a missing value
+      (null) is left out of the scaler's mean and std and imputed as the reference mean, z = 0)
   {"mmd": {"x": [[...]], "y": [[...]], "permutations": B, "seed": s}}
      -> {"mmd": {"mmd2": ..., "sigma": ..., "p_value": ...}}
      (alibi-detect's MMDDrift definitions, in NumPy: RBF kernel, sigma from the median heuristic on
@@ -22,10 +23,14 @@ def pca(spec):
 
     ref = np.asarray(spec["reference"], dtype=np.float64)
     scaler = StandardScaler().fit(ref)
-    model = PCA(n_components=spec["share"], svd_solver="full").fit(scaler.transform(ref))
+
+    def scaled(x):
+        return np.nan_to_num(scaler.transform(np.asarray(x, dtype=np.float64)), nan=0.0)
+
+    model = PCA(n_components=spec["share"], svd_solver="full").fit(scaled(ref))
 
     def err(x):
-        z = scaler.transform(np.asarray(x, dtype=np.float64))
+        z = scaled(x)
         return float(np.mean(np.linalg.norm(z - model.inverse_transform(model.transform(z)), axis=1)))
 
     return {"kept": int(model.n_components_), "ratios": model.explained_variance_ratio_.tolist(), "errors": [err(w) for w in spec["windows"]]}
