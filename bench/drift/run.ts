@@ -5,7 +5,7 @@
  * computing the same statistics on NumPy arrays already in memory. Writes both times, their
  * ratio (target <= 0.25), the agreement of the numbers and Node's heap growth to its section of
  * bench/RESULTS.md (bench/results.ts).
- * ROWS=… changes the row count per side.
+ * ROWS=… changes the row count per side. BENCH_DRIFT_CASE=wide runs the wide model instead (wide.ts).
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -23,6 +23,7 @@ import type { DriftReport } from '../../drift/report/types.js';
 import { driftReport } from '../../drift/report/report.js';
 import { CATEGORICAL, exportSide, generateEmbeddings, generateSide, NUMERIC } from './generate.js';
 import { machineLine, median, writeSection } from '../../bench/results.js';
+import { runWide } from './wide.js';
 
 const ROWS = Number(process.env.ROWS ?? 1_000_000);
 // Embeddings: EMB_REF reference and EMB_CUR current vectors of EMB_DIM components (0 rows: skipped).
@@ -203,7 +204,7 @@ async function main() {
   }
 }
 
-main().catch((e) => {
+(process.env.BENCH_DRIFT_CASE === 'wide' ? runWide() : main()).catch((e) => {
   console.error(e);
   process.exit(1);
 });
