@@ -119,6 +119,11 @@ export const driftConfigSchema = z
     ksRefineMaxCells: z.number().int().nonnegative().max(5000).default(5000),
     /** A report copies up to this many numeric values (both sides, all features; 11 bytes each) into an engine Memory table to read them once; 0: never. */
     materializeMaxValues: z.number().int().nonnegative().default(100_000_000),
+    /**
+     * Reference values one profile query holds for its exact quantiles (8–16 bytes each in the engine);
+     * with more, the features are profiled in groups, one scan per group: this bounds the engine's memory.
+     */
+    profileMaxValues: z.number().int().positive().default(150_000_000),
     learned: z.object({ chunks: z.number().int().min(3).max(100).default(10), sigmas: z.number().positive().default(3) }).strict().prefault({}),
     dataset: z
       .object({

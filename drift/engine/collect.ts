@@ -26,6 +26,8 @@ export interface CollectOptions {
   maxCategories: number;
   wassersteinCells: number;
   exactBelowValues: number;
+  /** Reference values per profile query (its exact quantiles hold them in memory); beyond, features are profiled in groups. */
+  profileMaxValues: number;
 }
 
 export type ValueType = 'numerical' | 'categorical';
@@ -98,7 +100,7 @@ export async function collect(store: Store, src: Sql, opts: CollectOptions): Pro
   const features = new Map<string, FeatureData>();
   const materialize = opts.materializeMaxValues > 0 && inv.reference.numericValues + inv.current.numericValues <= opts.materializeMaxValues;
   await withNumericStream(store, src, materialize, async (stream) => {
-    const profiles = await numericProfile(store, stream, opts);
+    const profiles = await numericProfile(store, stream, { ...opts, referenceValues: inv.reference.numericValues });
     for (const [k, p] of profiles) {
       // Pseudo-features' counts come from the inventory; features' from here.
       if (k.startsWith('@')) continue;

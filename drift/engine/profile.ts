@@ -39,8 +39,51 @@ interface ProfileRow {
   distinct: string;
 }
 
-/** Pass 1 over a numeric stream (s, k, v, ch): every key with numeric values. */
-export async function numericProfile(store: Store, stream: Sql, opts: { bins: number; lowCardinalityMax: number }): Promise<Map<string, NumericProfile>> {
+/**
+ * Features in groups whose reference values add up to at most `maxValues` (a feature above it alone):
+ * quantilesExactInclusive keeps every reference value of its group in memory (8 bytes each, up to
+ * twice that while its buffer grows), so this bounds the engine's memory at the price of one scan of
+ * the stream per group. Greedy in name order; pure, for the tests.
+ */
+export function profileGroups(counts: Map<string, number>, maxValues: number): string[][] {
+  const groups: string[][] = [];
+  let cur: string[] = [];
+  let sum = 0;
+  for (const [k, n] of [...counts].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+    if (cur.length && sum + n > maxValues) {
+      groups.push(cur);
+      cur = [];
+      sum = 0;
+    }
+    cur.push(k);
+    sum += n;
+  }
+  if (cur.length) groups.push(cur);
+  return groups;
+}
+
+export interface ProfileOptions {
+  bins: number;
+  lowCardinalityMax: number;
+  /** Reference values per profile query (quantile memory); more are profiled in groups of features. */
+  profileMaxValues?: number;
+  /** Reference numeric values of all features (inventory), to know whether grouping is needed without a pass. */
+  referenceValues?: number;
+}
+
+/** Pass 1 over a numeric stream (s, k, v, ch): every key with numeric values (one pass, or one per group of features when large). */
+export async function numericProfile(store: Store, stream: Sql, opts: ProfileOptions): Promise<Map<string, NumericProfile>> {
+  const max = opts.profileMaxValues ?? 0;
+  if (!(max > 0 && (opts.referenceValues ?? Infinity) > max)) return profileQuery(store, stream, opts, null);
+  const counts = await store.query<{ k: string; n0: string }>(`SELECT k, countIf(s = 0) AS n0 FROM ${stream.sql} GROUP BY k`, stream.params);
+  const groups = profileGroups(new Map(counts.map((r) => [r.k, Number(r.n0)])), max);
+  if (groups.length <= 1) return profileQuery(store, stream, opts, null);
+  const out = new Map<string, NumericProfile>();
+  for (const g of groups) for (const [k, p] of await profileQuery(store, stream, opts, g)) out.set(k, p);
+  return out;
+}
+
+async function profileQuery(store: Store, stream: Sql, opts: ProfileOptions, only: string[] | null): Promise<Map<string, NumericProfile>> {
   const out = new Map<string, NumericProfile>();
   // Levels as JS prints k/bins: the shortest text that parses back to the same double as drift/stats uses.
   const levels = Array.from({ length: opts.bins - 1 }, (_, i) => String((i + 1) / opts.bins)).join(', ');
@@ -49,9 +92,9 @@ export async function numericProfile(store: Store, stream: Sql, opts: { bins: nu
        stddevPopStableIf(v, s = 0) AS sd0, avgIf(v, s = 0) AS m0,
        quantilesExactInclusiveIf(${levels})(v, s = 0) AS q0,
        uniqUpTo(${opts.lowCardinalityMax})(v) AS distinct
-     FROM ${stream.sql}
+     FROM ${stream.sql}${only ? ' WHERE has({profile_keys:Array(String)}, k)' : ''}
      GROUP BY k ${TWO_LEVEL}`,
-    stream.params,
+    only ? { ...stream.params, profile_keys: only } : stream.params,
   );
   for (const r of rows) {
     const n0 = Number(r.n0);
