@@ -38,7 +38,7 @@ beforeAll(async () => {
   await postAll(s.post, '/v1/predictions', predictions('wide', 'r', REF, ref as never));
   await postAll(s.post, '/v1/predictions', predictions('wide', 'c', CUR, cur as never));
   expect(await s.drain()).toBe(true);
-}, 120_000);
+}, 300_000);
 afterAll(async () => s?.stop());
 
 const request = { model: 'wide', fromMs: CUR, toMs: CUR + DAY, reference: { type: 'window' as const, from: REF, to: REF + DAY } };
@@ -60,7 +60,7 @@ describe('multivariate drift over 100 columns', () => {
     expect(Math.abs(pca.statistic! - py.pca.errors[0]!) / py.pca.errors[0]!).toBeLessThan(1e-9);
     (pca.details.chunk_errors as number[]).forEach((e, k) => expect(Math.abs(e - py.pca.errors[k + 1]!) / e).toBeLessThan(1e-9));
     expect(mv.results.find((x) => x.method === 'mmd')!.status).toBe('ok');
-  }, 120_000);
+  }, 300_000);
 
   it('reads a seeded sample of about maxRows rows per side for pca_error beyond maxRows, the same on every run', async () => {
     const config = validateConfig({}).drift;
@@ -77,5 +77,5 @@ describe('multivariate drift over 100 columns', () => {
     expect(full.multivariate!.sampled).toBeUndefined();
     expect(full.multivariate!.results[0]!.statistic).not.toBe(pa.statistic);
     expect(Math.abs(full.multivariate!.results[0]!.statistic! - pa.statistic!) / pa.statistic!).toBeLessThan(0.2);
-  }, 120_000);
+  }, 300_000);
 });
