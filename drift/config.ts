@@ -150,7 +150,7 @@ export const driftConfigSchema = z
          * pca_error reads at most about this many rows per side (a seeded sample by row hash beyond):
          * its cost is rows × columns² for Σzzᵀ and rows × columns × components for the errors (0: all rows).
          */
-        maxRows: z.number().int().nonnegative().default(1_000_000),
+        maxRows: z.number().int().nonnegative().default(250_000),
       })
       .strict()
       .prefault({}),
