@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../app/config.js';
 import { testStack } from '../test/helpers/stack.js';
-import { driftReport } from './report/report.js';
+import { vectorSample } from './engine/multivariate.js';
+import { bothSides } from './engine/source.js';
+import { collect } from './engine/collect.js';
+import { multivariateReport } from './report/multivariate.js';
 import type { DriftReport } from './report/types.js';
 import { choices, DAY, day, normals, postAll, predictions } from './testing/data.js';
 import { numpyReference } from './testing/python.js';
@@ -39,9 +42,7 @@ beforeAll(async () => {
   await postAll(s.post, '/v1/predictions', predictions('wide', 'c', CUR, cur as never));
   expect(await s.drain()).toBe(true);
 }, 300_000);
-afterAll(async () => s?.stop());
-
-const request = { model: 'wide', fromMs: CUR, toMs: CUR + DAY, reference: { type: 'window' as const, from: REF, to: REF + DAY } };
+afterAll(async () => s?.stop(), 120_000);
 
 describe('multivariate drift over 100 columns', () => {
   it('computes the PCA error of 100 columns with missing values as scikit-learn does, to 1e-9 relative', async () => {
@@ -66,16 +67,44 @@ describe('multivariate drift over 100 columns', () => {
     const config = validateConfig({}).drift;
     // Ten reference chunks of about 15 sampled rows each: minValues lowered so that they count.
     const cfg = { ...config, minValues: 10, multivariate: { ...config.multivariate, methods: ['pca_error' as const], maxRows: 150 } };
-    const a = await driftReport({ store: s.store, config: cfg }, request);
-    const b = await driftReport({ store: s.store, config: cfg }, request);
-    expect(a.multivariate!.sampled).toEqual({ max_rows: 150, seed: config.mmd.seed });
-    const pa = a.multivariate!.results[0]!;
+    // The per-feature passes once; the multivariate section alone three times.
+    const scope = { db: s.store.database, model: 'wide', withLabels: false };
+    const sides = [{ kind: 'window', fromMs: REF, toMs: REF + DAY }, { kind: 'window', fromMs: CUR, toMs: CUR + DAY }] as const;
+    const collected = await collect(s.store, bothSides(sides[0], sides[1], scope), cfg);
+    const mv = (c: typeof cfg) => multivariateReport(s.store, sides[0], sides[1], scope, collected, c);
+    const a = (await mv(cfg))!;
+    const b = (await mv(cfg))!;
+    expect(a.sampled).toEqual({ max_rows: 150, seed: config.mmd.seed });
+    const pa = a.results[0]!;
     expect(pa.status, pa.message ?? '').toBe('ok');
-    expect(b.multivariate!.results[0]).toEqual(pa);
-    // The current side's error is a mean over the sampled rows only: not the full data's value.
-    const full = await driftReport({ store: s.store, config: { ...cfg, multivariate: { ...cfg.multivariate, maxRows: 0 } } }, request);
-    expect(full.multivariate!.sampled).toBeUndefined();
-    expect(full.multivariate!.results[0]!.statistic).not.toBe(pa.statistic);
-    expect(Math.abs(full.multivariate!.results[0]!.statistic! - pa.statistic!) / pa.statistic!).toBeLessThan(0.2);
+    expect(b.results[0]).toEqual(pa);
+    // The current side's error is a mean over the sampled rows only: not the full data's value, but near it.
+    const full = (await mv({ ...cfg, multivariate: { ...cfg.multivariate, maxRows: 0 } }))!;
+    expect(full.sampled).toBeUndefined();
+    expect(full.results[0]!.statistic).not.toBe(pa.statistic);
+    expect(Math.abs(full.results[0]!.statistic! - pa.statistic!) / pa.statistic!).toBeLessThan(0.2);
+  }, 300_000);
+
+  it('picks the same MMD sample from the rows in the first part of the hash range as from sorting every row', async () => {
+    const src = bothSides({ kind: 'window', fromMs: REF, toMs: REF + DAY }, { kind: 'window', fromMs: CUR, toMs: CUR + DAY }, { db: s.store.database, model: 'wide', withLabels: false });
+    const vector = { sql: "[nf['x50'], nf['x51']]", params: {} };
+    const sorted = await vectorSample(s.store, src, vector, 20, 7);
+    const sqls: string[] = [];
+    const query = s.store.query.bind(s.store);
+    s.store.query = (async (sql: string, params?: never) => {
+      sqls.push(sql);
+      return query(sql, params);
+    }) as typeof s.store.query;
+    try {
+      const cut = await vectorSample(s.store, src, vector, 20, 7, [N_REF, N_CUR]);
+      expect(cut).toEqual(sorted);
+      expect(cut.reference).toHaveLength(20);
+      expect(cut.current).toHaveLength(20);
+    } finally {
+      s.store.query = query;
+    }
+    // One pick, on the cut rows only (no fallback to sorting every row), then the vectors.
+    expect(sqls).toHaveLength(2);
+    expect(sqls[0]).toContain('mv_cut0');
   }, 300_000);
 });

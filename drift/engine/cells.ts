@@ -173,9 +173,11 @@ export async function numericCells(store: Store, stream: Sql, plans: CellPlan[])
     `WITH ${W1_SQL}
     SELECT fi, n0, n1, exact_mode, if(exact_mode AND length(cells) <= 64, cells, []) AS small, w_gap, w_lo, w_up, w_est, ks_b, ks_keys, ks_b0, ks_b1, le0, le1
     FROM (
-      SELECT fi, sum(c0) AS n0, sum(c1) AS n1, any(wd) = 0 AS exact_mode, arraySort(x -> x.1, groupArray((key, c0, c1, clo, chi))) AS cells
+      SELECT fi, sum(c0) AS n0, sum(c1) AS n1, {width:Array(Float64)}[fi] = 0 AS exact_mode, arraySort(x -> x.1, groupArray((key, c0, c1, clo, chi))) AS cells
       FROM (
-        SELECT fi, key, any(wd) AS wd, count() - sum(s) AS c0, sum(s) AS c1, min(v) AS clo, max(v) AS chi
+        -- No per-group copy of the width (a function of fi): one aggregate state less in the
+        -- largest hash table of a report (features × cells groups).
+        SELECT fi, key, count() - sum(s) AS c0, sum(s) AS c1, min(v) AS clo, max(v) AS chi
         FROM (SELECT s, fi, v, {width:Array(Float64)}[fi] AS wd, if(wd = 0, v, floor((v - {lo:Array(Float64)}[fi]) / wd)) AS key FROM ${indexedStream(stream.sql)})
         GROUP BY fi, key
       )

@@ -9,7 +9,9 @@
  * Missing values are imputed as the reference mean (z = 0); a missing category is a row of zeros
  * before standardising (no category).
  */
+import { randomBytes } from 'node:crypto';
 import type { Store } from '../../storage/store.js';
+import { TMP_PREFIX } from './collect.js';
 import type { Sql } from './source.js';
 import { numericStream } from './streams.js';
 
@@ -123,10 +125,31 @@ export async function numericMoments(store: Store, src: Sql, names: string[]): P
   return new Map(rows.map((r) => [r.k, { n: Number(r.n), mean: Number(r.mean), std: Number(r.std) }]));
 }
 
-/** Count, Σz and Σzzᵀ (d×d) over the reference, as d + d(d+1)/2 scalar sums. */
-export async function referenceMoments(store: Store, src: Sql, plan: ColumnPlan, sample?: RowSample): Promise<{ n: number; sum: number[]; cov: number[][] }> {
+/**
+ * Runs `fn` over the standardised rows (s, ch, z1..zd) of the multivariate passes. When the rows are
+ * sampled (or few), they are first copied into a per-report Memory table, so the two passes of
+ * pca_error read the source (maps, FINAL) once, not twice: at most about 2 · maxRows · d Float64s
+ * (400 MB at 250,000 rows a side and 100 columns). Without a bound (maxRows 0) they stream.
+ */
+export async function withStandardised<T>(store: Store, src: Sql, plan: ColumnPlan, sample: RowSample | undefined, copy: boolean, fn: (z: Sql) => Promise<T>): Promise<T> {
+  const z = zSource(src, plan, '1', sample);
+  if (!copy) return fn(z);
   const d = columnCount(plan);
-  const z = zSource(src, plan, 's = 0', sample);
+  const table = `${store.database}.${TMP_PREFIX}${randomBytes(6).toString('hex')}`;
+  const cols = Array.from({ length: d }, (_, i) => `z${i + 1} Float64`).join(', ');
+  await store.command(`CREATE TABLE ${table} (s UInt8, ch UInt32, ${cols}) ENGINE = Memory`);
+  try {
+    const names = Array.from({ length: d }, (_, i) => `z${i + 1}`).join(', ');
+    await store.command(`INSERT INTO ${table} SELECT s, ch, ${names} FROM ${z.sql} ${DENSE_SETTINGS}`, z.params);
+    return await fn({ sql: `(SELECT * FROM ${table})`, params: {} });
+  } finally {
+    await store.command(`DROP TABLE IF EXISTS ${table}`);
+  }
+}
+
+/** Count, Σz and Σzzᵀ (d×d) over the reference rows of `z` (withStandardised), as d + d(d+1)/2 scalar sums. */
+export async function referenceMoments(store: Store, zRows: Sql, d: number): Promise<{ n: number; sum: number[]; cov: number[][] }> {
+  const z = { sql: `(SELECT * FROM ${zRows.sql} WHERE s = 0)`, params: zRows.params };
   const sums = Array.from({ length: d }, (_, i) => `sum(z${i + 1})`);
   const pairs: [number, number][] = [];
   for (let i = 0; i < d; i++) for (let j = i; j < d; j++) pairs.push([i, j]);
@@ -151,9 +174,7 @@ export async function referenceMoments(store: Store, src: Sql, plan: ColumnPlan,
  * components are parameters (dotProduct with a constant array), so the statement's text stays small
  * at any d and k (as literals, 100 columns exceeded the engine's 256 KiB max_query_size).
  */
-export async function chunkErrors(store: Store, src: Sql, plan: ColumnPlan, components: number[][], center: number[], sample?: RowSample): Promise<{ s: number; ch: number; n: number; error: number }[]> {
-  const d = columnCount(plan);
-  const z = zSource(src, plan, '1', sample);
+export async function chunkErrors(store: Store, z: Sql, d: number, components: number[][], center: number[]): Promise<{ s: number; ch: number; n: number; error: number }[]> {
   const zc = `[${Array.from({ length: d }, (_, j) => `z${j + 1} - ${lit(center[j]!)}`).join(', ')}]`;
   const proj = components.map((_, m) => `pow(dotProduct(zc, {mv_w:Array(Array(Float64))}[${m + 1}]), 2)`).join(' + ');
   const rows = await store.query<{ s: number; c: number; n: string; e: number }>(
@@ -167,12 +188,26 @@ export async function chunkErrors(store: Store, src: Sql, plan: ColumnPlan, comp
 /**
  * Up to `size` rows per side of `vector`, chosen by the smallest sipHash64(rid, seed): a seeded uniform
  * sample. The rows are picked on the hash alone, then only those rows' vectors are built and read.
+ * With `sideRows` (each side's row count, known from the inventory) a side much larger than `size` is
+ * first cut to the rows whose hash lies in the first ~4·size/rows of the hash range, and only those
+ * are sorted: when every side keeps at least `size` rows, its `size` smallest hashes are among them,
+ * so the sample is the same as from sorting every row (else every row is sorted, as without `sideRows`).
  */
-export async function vectorSample(store: Store, src: Sql, vector: Sql, size: number, seed: number): Promise<{ reference: number[][]; current: number[][] }> {
-  const picked = await store.query<{ s: number; rid: string }>(
-    `SELECT s, toString(rid) AS rid FROM ${src.sql} ORDER BY s, sipHash64(rid, {mv_seed:UInt64}), rid LIMIT {mv_size:UInt32} BY s`,
-    { ...src.params, mv_seed: seed, mv_size: size },
-  );
+export async function vectorSample(store: Store, src: Sql, vector: Sql, size: number, seed: number, sideRows?: [number, number]): Promise<{ reference: number[][]; current: number[][] }> {
+  const pick = (where: string, params: Record<string, unknown>) =>
+    store.query<{ s: number; rid: string }>(
+      `SELECT s, toString(rid) AS rid FROM ${src.sql} WHERE ${where} ORDER BY s, sipHash64(rid, {mv_seed:UInt64}), rid LIMIT {mv_size:UInt32} BY s`,
+      { ...src.params, ...params, mv_seed: seed, mv_size: size },
+    );
+  let picked: { s: number; rid: string }[] | null = null;
+  if (sideRows && sideRows.some((n) => n > 8 * size)) {
+    // Thresholds as decimal strings: a UInt64 does not fit in a JS number.
+    const cut = sideRows.map((n) => (n > 8 * size ? ((BigInt(Math.floor(((4 * size) / n) * 2 ** 32)) << 32n) - 1n).toString() : '18446744073709551615'));
+    const few = await pick(`sipHash64(rid, {mv_seed:UInt64}) <= toUInt64(if(s = 0, {mv_cut0:String}, {mv_cut1:String}))`, { mv_cut0: cut[0], mv_cut1: cut[1] });
+    const kept = [0, 1].map((side) => few.filter((p) => Number(p.s) === side).length);
+    if (kept.every((k, side) => k >= Math.min(size, sideRows[side]!))) picked = few;
+  }
+  picked ??= await pick('1', {});
   const order = new Map(picked.map((p, i) => [`${Number(p.s)}:${p.rid}`, i]));
   const rows = await store.query<{ s: number; rid: string; z: number[] }>(
     `SELECT s, toString(rid) AS rid, ${vector.sql} AS z FROM ${src.sql} WHERE toString(rid) IN (SELECT arrayJoin({mv_rids:Array(String)}))`,

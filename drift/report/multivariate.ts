@@ -7,7 +7,7 @@
 import type { Store } from '../../storage/store.js';
 import type { DriftConfig } from '../config.js';
 import type { Collected } from '../engine/collect.js';
-import { chunkErrors, columnCount, columnNames, numericMoments, referenceMoments, rowSample, vectorSample, vectorSql, type ColumnPlan, type RowSample } from '../engine/multivariate.js';
+import { chunkErrors, columnCount, columnNames, numericMoments, referenceMoments, rowSample, vectorSample, vectorSql, withStandardised, type ColumnPlan, type RowSample } from '../engine/multivariate.js';
 import { bothSides, type SideSpec, type SourceScope, type Sql } from '../engine/source.js';
 import { chunkBand, fitPca, mmdTest } from '../stats/index.js';
 import { timeBounds } from './learned.js';
@@ -75,18 +75,25 @@ export async function multivariateReport(store: Store, ref: SideSpec, cur: SideS
     else if (method === 'pca_error') report.results.push(await pcaError(store, src, cols, cfg, sample));
     else {
       const v = vectorSql(src, cols);
-      report.results.push(await mmdResult(store, v.src, v.vector, cfg));
+      report.results.push(await mmdResult(store, v.src, v.vector, cfg, [collected.referenceRows, collected.currentRows]));
     }
   }
   return report;
 }
 
 async function pcaError(store: Store, src: Sql, cols: ColumnPlan, cfg: DriftConfig, sample: RowSample): Promise<VectorMethodResult> {
-  const { n, sum, cov } = await referenceMoments(store, src, cols, sample);
-  const fit = fitPca(cov, cfg.multivariate.varianceShare);
+  const d = columnCount(cols);
+  // The standardised rows are copied into memory once when bounded (at most about maxRows a side).
+  const pass = await withStandardised(store, src, cols, sample, cfg.multivariate.maxRows > 0, async (z) => {
+    const { n, sum, cov } = await referenceMoments(store, z, d);
+    const fit = fitPca(cov, cfg.multivariate.varianceShare);
+    if (!fit.ok) return { fit } as const;
+    const center = sum.map((v) => v / n);
+    return { fit, cov, errors: await chunkErrors(store, z, d, fit.components, center) } as const;
+  });
+  const fit = pass.fit;
   if (!fit.ok) return vectorResult('pca_error', fit.reason === 'degenerate' ? 'degenerate' : 'insufficient_data', fit.detail);
-  const center = sum.map((v) => v / n);
-  const errors = await chunkErrors(store, src, cols, fit.components, center, sample);
+  const { cov, errors } = pass as Extract<typeof pass, { errors: unknown }>;
   const chunks = errors.filter((e) => e.s === 0 && e.n >= cfg.minValues);
   const current = errors.find((e) => e.s === 1);
   const details = { components: fit.kept, columns: cov.length, explained_variance: fit.explained, chunk_errors: chunks.map((c) => c.error) };
@@ -103,9 +110,9 @@ async function pcaError(store: Store, src: Sql, cols: ColumnPlan, cfg: DriftConf
 }
 
 /** MMD on seeded samples of `vector` (any SQL array expression over the source). */
-export async function mmdResult(store: Store, src: Sql, vector: Sql, cfg: DriftConfig): Promise<VectorMethodResult> {
+export async function mmdResult(store: Store, src: Sql, vector: Sql, cfg: DriftConfig, rows?: [number, number]): Promise<VectorMethodResult> {
   const { sampleSize, permutations, seed, threshold } = cfg.mmd;
-  const sample = await vectorSample(store, src, vector, sampleSize, seed);
+  const sample = await vectorSample(store, src, vector, sampleSize, seed, rows);
   const r = mmdTest(sample.reference, sample.current, { permutations, seed });
   const details = { sample_reference: sample.reference.length, sample_current: sample.current.length, permutations, seed };
   if (!r.ok) return vectorResult('mmd', r.reason === 'degenerate' ? 'degenerate' : 'insufficient_data', r.detail, { details });
