@@ -64,8 +64,11 @@ export async function generateWide(store: Store, shape: WideShape, side: 0 | 1, 
 // What a statement of a report is, from its text (else its first words).
 const KINDS: [RegExp, string][] = [
   [/LIMIT \{maxCategories/, 'inventory (rows, nulls, categories)'],
-  [/INSERT INTO \S+drift_tmp_/, 'copy of the numeric values into memory'],
+  [/INSERT INTO \S+drift_tmp_\w+ SELECT s, k, v, ch/, 'copy of the numeric values into memory'],
+  [/INSERT INTO \S+drift_tmp_\w+ SELECT s, ch, z1/, 'multivariate: sampled standardised rows into memory'],
+  [/^(CREATE|DROP) TABLE/, 'temporary tables'],
   [/quantilesExactInclusiveIf/, 'numeric profile (counts, std, quantiles)'],
+  [/SELECT k, countIf\(s = 0\) AS n0 FROM/, 'numeric profile: reference values per feature (to group)'],
   [/groupArray\(\(key, c0, c1, clo, chi\)\)/, 'cells (W1, KS bound, bins)'],
   [/transform\(id, \{ids/, 'refinement of edge and KS cells'],
   [/kolmogorovSmirnovTest/, 'KS aggregate fallback'],

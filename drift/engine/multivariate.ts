@@ -66,6 +66,13 @@ function denseSql(src: Sql, plan: ColumnPlan, where: string): Sql {
 export const DENSE_SETTINGS = "SETTINGS short_circuit_function_evaluation = 'force_enable'";
 
 /**
+ * Rows per block for Σzzᵀ: the engine computes all d(d+1)/2 products of a block before summing them,
+ * 8 bytes per product and row (a 65,536-row block at d = 100: 2.6 GB), so blocks are cut to keep
+ * those temporaries near 256 MiB.
+ */
+export const momentBlockRows = (d: number) => Math.max(256, Math.floor(2 ** 28 / (8 * ((d * (d + 1)) / 2))));
+
+/**
  * The standardised columns as scalar SQL expressions z1..zd over denseSql's xn/xc (not an array):
  * aggregates over scalar columns are vectorised, where lambdas over per-row arrays are not (≈10×
  * slower for Σzzᵀ). Coefficients are literals; category values the parameter `mv_cv`.
@@ -140,7 +147,9 @@ export async function withStandardised<T>(store: Store, src: Sql, plan: ColumnPl
   await store.command(`CREATE TABLE ${table} (s UInt8, ch UInt32, ${cols}) ENGINE = Memory`);
   try {
     const names = Array.from({ length: d }, (_, i) => `z${i + 1}`).join(', ');
-    await store.command(`INSERT INTO ${table} SELECT s, ch, ${names} FROM ${z.sql} ${DENSE_SETTINGS}`, z.params);
+    // A Memory table hands its blocks back as stored: stored small, so Σzzᵀ's temporaries stay bounded.
+    const rows = momentBlockRows(d);
+    await store.command(`INSERT INTO ${table} SELECT s, ch, ${names} FROM ${z.sql} ${DENSE_SETTINGS}, max_block_size = ${rows}, min_insert_block_size_rows = ${rows}, min_insert_block_size_bytes = 0`, z.params);
     return await fn({ sql: `(SELECT * FROM ${table})`, params: {} });
   } finally {
     await store.command(`DROP TABLE IF EXISTS ${table}`);
@@ -154,7 +163,7 @@ export async function referenceMoments(store: Store, zRows: Sql, d: number): Pro
   const pairs: [number, number][] = [];
   for (let i = 0; i < d; i++) for (let j = i; j < d; j++) pairs.push([i, j]);
   const [row] = await store.query<{ r: number[] }>(
-    `SELECT [toFloat64(count()), ${[...sums, ...pairs.map(([i, j]) => `sum(z${i + 1} * z${j + 1})`)].join(', ')}] AS r FROM ${z.sql} ${DENSE_SETTINGS}`,
+    `SELECT [toFloat64(count()), ${[...sums, ...pairs.map(([i, j]) => `sum(z${i + 1} * z${j + 1})`)].join(', ')}] AS r FROM ${z.sql} ${DENSE_SETTINGS}, max_block_size = ${momentBlockRows(d)}`,
     z.params,
   );
   const r = (row?.r ?? []).map(Number);
