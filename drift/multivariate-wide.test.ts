@@ -41,7 +41,7 @@ beforeAll(async () => {
   await postAll(s.post, '/v1/predictions', predictions('wide', 'r', REF, ref as never));
   await postAll(s.post, '/v1/predictions', predictions('wide', 'c', CUR, cur as never));
   expect(await s.drain()).toBe(true);
-}, 300_000);
+}, 600_000);
 afterAll(async () => s?.stop(), 120_000);
 
 describe('multivariate drift over 100 columns', () => {
@@ -61,7 +61,7 @@ describe('multivariate drift over 100 columns', () => {
     expect(Math.abs(pca.statistic! - py.pca.errors[0]!) / py.pca.errors[0]!).toBeLessThan(1e-9);
     (pca.details.chunk_errors as number[]).forEach((e, k) => expect(Math.abs(e - py.pca.errors[k + 1]!) / e).toBeLessThan(1e-9));
     expect(mv.results.find((x) => x.method === 'mmd')!.status).toBe('ok');
-  }, 300_000);
+  }, 600_000);
 
   it('reads a seeded sample of about maxRows rows per side for pca_error beyond maxRows, the same on every run', async () => {
     const config = validateConfig({}).drift;
@@ -83,7 +83,7 @@ describe('multivariate drift over 100 columns', () => {
     expect(full.sampled).toBeUndefined();
     expect(full.results[0]!.statistic).not.toBe(pa.statistic);
     expect(Math.abs(full.results[0]!.statistic! - pa.statistic!) / pa.statistic!).toBeLessThan(0.2);
-  }, 300_000);
+  }, 600_000);
 
   it('picks the same MMD sample from the rows in the first part of the hash range as from sorting every row', async () => {
     const src = bothSides({ kind: 'window', fromMs: REF, toMs: REF + DAY }, { kind: 'window', fromMs: CUR, toMs: CUR + DAY }, { db: s.store.database, model: 'wide', withLabels: false });
@@ -106,5 +106,5 @@ describe('multivariate drift over 100 columns', () => {
     // One pick, on the cut rows only (no fallback to sorting every row), then the vectors.
     expect(sqls).toHaveLength(2);
     expect(sqls[0]).toContain('mv_cut0');
-  }, 300_000);
+  }, 600_000);
 });
