@@ -4,6 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../app/config.js';
+import { buildDashboards } from '../dashboards/build.js';
+import { expandQuery } from '../dashboards/testing/macros.js';
 import { DAY, day, normals, postAll, predictions } from '../drift/testing/data.js';
 import { testStack } from '../test/helpers/stack.js';
 import { HEADER, sign } from './signature.js';
@@ -193,5 +195,16 @@ describe('an alias move', () => {
     const put = await fetch(`${s.url}/v1/models/fraud/reference`, { method: 'PUT', body: JSON.stringify({ type: 'alias', alias: 'champion' }), headers: { 'content-type': 'application/json', ...AUTH } });
     expect(put.status, await put.clone().text()).toBe(200);
     expect((await report(MOVED)).body.reference).toMatchObject({ type: 'alias', version: 'v3', rows: 1200 });
+  });
+
+  it('shows on the model dashboards as annotations: the new version, and the alias moving to it', async () => {
+    for (const d of buildDashboards().filter((x) => ['mlobs-model-drift', 'mlobs-slo-alerts'].includes(x.uid))) {
+      const annotations = ((d.json.annotations as { list?: { target?: { rawSql?: string } }[] }).list ?? []).filter((a) => a.target?.rawSql?.includes('registry_events'));
+      expect(annotations, d.uid).toHaveLength(1);
+      const sql = expandQuery(annotations[0]!.target!.rawSql!, { fromMs: SET - DAY, toMs: MOVED + DAY, intervalS: 300, vars: { model: { values: ['fraud'], all: false } } });
+      const rows = (await s.store.readOnlyQuery(sql)).data as { time: unknown; title: string; tags: string }[];
+      expect(rows.map((r) => r.title), d.uid).toEqual(['New version v3 of fraud', 'Alias champion → v3 (fraud)', 'New version v4 of fraud', 'Alias champion → v4 (fraud)']);
+      expect(rows[2]!.tags).toBe('model_version.created,v4');
+    }
   });
 });
