@@ -131,6 +131,7 @@ describe('the MLflow webhook endpoint', () => {
     expect(noVersion.body.error).toMatch(/model_version.created: data.version/);
     const badName = await deliver(event('model_version.created', { name: 'my model', version: '2' }, Date.now()));
     expect(badName.body.error).toMatch(/"my model" is not a valid mlobs model name.*registry.mlflow.models/);
+    expect(await (await fetch(`${s.url}/metrics`)).text()).toMatch(/mlobs_dead_letters_total\{kind="unknown",reason="schema_violation"\} 2/);
     const kept = await sql(`SELECT id, reason FROM dead_letters FINAL WHERE source = 'http:mlflow' ORDER BY reason, id`);
     expect(kept).toEqual(
       expect.arrayContaining([

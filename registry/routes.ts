@@ -25,6 +25,8 @@ export interface MlflowRouteDeps {
   bodyLimits: BodyLimits;
   /** mlobs_registry_webhooks_total{event, outcome}: outcome stored | duplicate | ignored | rejected. */
   deliveries: Counter<'event' | 'outcome'>;
+  /** The stack's mlobs_dead_letters_total, when this process has it. */
+  deadLetters?: Counter<'kind' | 'reason'>;
 }
 
 const refused = (status: number, reason: string, message: string) => Object.assign(new MlobsError(message, { reason, retryable: false }), { status });
@@ -41,6 +43,7 @@ export function mlflowRoutes(deps: MlflowRouteDeps): Router {
       // From here the sender is MLflow: whatever is refused is kept with its payload and the reason.
       const refuse = async (reason: string, error: string) => {
         await keepDeadLetter(deps.store, { kind: 'unknown', source: SOURCE, reason, error, payload: body, id: `mlflow:${v.deliveryId}`, receivedAtMs });
+        deps.deadLetters?.inc({ kind: 'unknown', reason });
         return refused(400, reason, error);
       };
       let value: unknown;
