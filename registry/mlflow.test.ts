@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../app/config.js';
 import { buildDashboards } from '../dashboards/build.js';
 import { expandQuery } from '../dashboards/testing/macros.js';
+import { driftTable } from '../drift/cli/format.js';
 import { DAY, day, normals, postAll, predictions } from '../drift/testing/data.js';
 import { testStack } from '../test/helpers/stack.js';
 import { HEADER, sign } from './signature.js';
@@ -178,6 +179,7 @@ describe('an alias move', () => {
     expect(r.body.reference).toEqual({ type: 'alias', alias: 'champion', version: 'v3', holder: 'v4', from: new Date(SET).toISOString(), to: new Date(MOVED).toISOString(), rows: 1200 });
     expect(r.body.window.rows).toBe(500);
     expect(r.body.features.find((f: any) => f.feature === 'amount')).toMatchObject({ drifted: true });
+    expect(driftTable(r.body)).toContain(`reference ${new Date(SET).toISOString()} – ${new Date(MOVED).toISOString()} (version v3, which held alias champion before v4) (1200 rows)`);
   });
 
   it('names the problem for a window before the alias ever moved', async () => {
