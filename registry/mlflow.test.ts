@@ -6,7 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../app/config.js';
 import { buildDashboards } from '../dashboards/build.js';
 import { expandQuery } from '../dashboards/testing/macros.js';
+import { Registry } from 'prom-client';
+import { silentLogger } from '../core/log.js';
 import { driftTable } from '../drift/cli/format.js';
+import { driftConfigSchema } from '../drift/config.js';
+import { createDriftGauges } from '../drift/schedule/gauges.js';
+import { evaluateWindow } from '../drift/schedule/scheduler.js';
 import { DAY, day, normals, postAll, predictions } from '../drift/testing/data.js';
 import { testStack } from '../test/helpers/stack.js';
 import { HEADER, sign } from './signature.js';
@@ -192,6 +197,21 @@ describe('an alias move', () => {
     const r = await report(MOVED, '&reference=alias:production');
     expect(r.status).toBe(409);
     expect(r.body.error).toMatch(/alias production of model fraud was never set/);
+  });
+
+  it("makes the scheduled evaluation of v4's window, configured with the alias, use v3's champion window", async () => {
+    const config = driftConfigSchema.parse({ models: [{ model: 'fraud', reference: { type: 'alias', alias: 'champion' }, schedule: { every: '1d' } }] });
+    const deps = { store: s.store, config, logger: silentLogger, now: () => Date.now(), gauges: createDriftGauges(new Registry()) };
+    await evaluateWindow(deps, config.models[0]!, { fromMs: MOVED, toMs: MOVED + DAY });
+    const rows = await sql(
+      `SELECT reference, n_reference, n_current, drifted FROM drift_results FINAL WHERE model = 'fraud' AND feature = 'amount' AND window_start = fromUnixTimestamp64Milli({f:Int64}, 'UTC') AND method != 'missing'`,
+      { f: MOVED },
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) {
+      expect(JSON.parse(r.reference)).toEqual({ type: 'alias', alias: 'champion', version: 'v3', holder: 'v4', from: new Date(SET).toISOString(), to: new Date(MOVED).toISOString(), rows: 1200 });
+      expect([Number(r.n_reference), Number(r.n_current)]).toEqual([1200, 500]);
+    }
   });
 
   it('takes the alias as a declared reference too', async () => {
