@@ -29,7 +29,12 @@ export interface MlflowRouteDeps {
   deadLetters?: Counter<'kind' | 'reason'>;
 }
 
-const refused = (status: number, reason: string, message: string) => Object.assign(new MlobsError(message, { reason, retryable: false }), { status });
+/** A delivery refused with this status (401: not MLflow's, 400: MLflow's but unusable). */
+class Refused extends MlobsError {
+  constructor(readonly status: 400 | 401, reason: string, message: string) {
+    super(message, { reason, retryable: false });
+  }
+}
 
 export function mlflowRoutes(deps: MlflowRouteDeps): Router {
   const r = Router();
@@ -39,12 +44,12 @@ export function mlflowRoutes(deps: MlflowRouteDeps): Router {
       const body = await readBody(req, deps.bodyLimits);
       const v = verify(req.headers, body, deps.config.secret, receivedAtMs, deps.config.toleranceSeconds);
       // Unsigned or stale input is not kept as a dead letter: anyone could fill the table with it.
-      if (!v.ok) throw refused(401, v.reason, v.message);
+      if (!v.ok) throw new Refused(401, v.reason, v.message);
       // From here the sender is MLflow: whatever is refused is kept with its payload and the reason.
       const refuse = async (reason: string, error: string) => {
         await keepDeadLetter(deps.store, { kind: 'unknown', source: SOURCE, reason, error, payload: body, id: `mlflow:${v.deliveryId}`, receivedAtMs });
         deps.deadLetters?.inc({ kind: 'unknown', reason });
-        return refused(400, reason, error);
+        return new Refused(400, reason, error);
       };
       let value: unknown;
       try {
@@ -69,10 +74,9 @@ export function mlflowRoutes(deps: MlflowRouteDeps): Router {
       deps.deliveries.inc({ event: row.event, outcome: 'stored' });
       res.status(200).json({ stored: true, delivery_id: row.delivery_id, event: row.event, model: row.model, version: row.version, alias: row.alias });
     } catch (e) {
-      const status = (e as { status?: number }).status;
-      if (status !== undefined && e instanceof MlobsError) {
+      if (e instanceof Refused) {
         deps.deliveries.inc({ event: 'unknown', outcome: 'rejected' });
-        res.status(status).json({ error: e.message, reason: e.reason });
+        res.status(e.status).json({ error: e.message, reason: e.reason });
         return;
       }
       // Storage faults answer 503: MLflow retries 5xx with backoff, with the same delivery id.
