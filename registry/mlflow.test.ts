@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateConfig } from '../app/config.js';
+import { loadConfig, validateConfig } from '../app/config.js';
 import { buildDashboards } from '../dashboards/build.js';
 import { expandQuery } from '../dashboards/testing/macros.js';
 import { Registry } from 'prom-client';
@@ -61,6 +61,12 @@ afterAll(async () => s?.stop());
 describe('the MLflow webhook endpoint', () => {
   it('refuses a short secret when the config is validated', () => {
     expect(() => validateConfig({ registry: { mlflow: { secret: 'short' } } })).toThrow(/registry\.mlflow\.secret: must be at least 16 characters/);
+  });
+
+  it('takes the secret from MLOBS_MLFLOW_WEBHOOK_SECRET, as a Kubernetes Secret would hand it over', () => {
+    const secret = 'from-the-environment-0123456789';
+    expect((loadConfig({ env: { MLOBS_MLFLOW_WEBHOOK_SECRET: secret } }) as any).registry.mlflow.secret).toBe(secret);
+    expect(() => loadConfig({ env: { MLOBS_MLFLOW_WEBHOOK_SECRET: 'short' } })).toThrow(/registry\.mlflow\.secret: must be at least 16 characters/);
   });
 
   it('takes deliveries without the bearer token (the signature authenticates them) while other routes still need it', async () => {
