@@ -184,16 +184,22 @@ for (const engineOn of [false, true]) for (const workers of [0, 1, 2] as const) 
   }
 }
 
+// BENCH_MODES=regexp runs only the modes whose name matches (e.g. to compare V8 flags across runs).
+const only = process.env.BENCH_MODES ? new RegExp(process.env.BENCH_MODES) : null;
+const selected = only ? MODES.filter((m) => only.test(m.name)) : MODES;
 const pools = new Map<string, Pool>();
-for (const workers of [1, 2]) for (const builder of Object.keys(BUILDERS) as Builder[]) pools.set(`${workers}${builder}`, new Pool(workers, builder));
+for (const m of selected) if (m.workers && !pools.has(`${m.workers}${m.builder}`)) pools.set(`${m.workers}${m.builder}`, new Pool(m.workers, m.builder));
 // Warm-up: every function JIT-compiled on the main thread and in every worker before timing.
 for (const build of Object.values(BUILDERS)) for (const b of bodies('warm').slice(0, 20)) build(b, Date.now(), oldestMs);
 for (const pool of pools.values()) await Promise.all(bodies('warm').slice(0, 20).map((b) => pool.run(b, Date.now())));
+// …and one untimed pass over N events, so the main thread's heap has grown to its working size before
+// the first timed mode (else that mode alone pays the early mark-compacts of a heap still growing).
+for (const b of bodies('warm')) BUILDERS.rows(b, Date.now(), oldestMs);
 
 interface Figure { wall: number; cpu: number; elu: number; gcCount: number; gcMs: number; load: number }
 const figures = new Map<string, Figure[]>();
 for (let round = 0; round < ROUNDS; round++) {
-  for (const m of round % 2 ? [...MODES].reverse() : MODES) {
+  for (const m of round % 2 ? [...selected].reverse() : selected) {
     const tag = `r${round}-${m.workers}-${m.builder}-${m.engine ? 'e' : 'x'}`;
     const bs = bodies(tag);
     const pool = m.workers ? pools.get(`${m.workers}${m.builder}`)! : null;
@@ -234,7 +240,7 @@ for (const p of pools.values()) await p.close();
 await engine.close();
 
 const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
-console.log(`\n${N.toLocaleString('en-US')} events per run, ${ROUNDS} rounds alternating; each cell: median (each round)\n`);
+console.log(`\n${N.toLocaleString('en-US')} events per run, ${ROUNDS} rounds alternating; node ${process.execArgv.filter((x) => x.startsWith('--') && !x.includes('tsx')).join(' ')}; each cell: median (each round)\n`);
 console.log('| mode | events per wall-second | events per CPU-second | main-thread ELU | GC pauses per 100k | GC ms per 100k | load average |\n|---|---|---|---|---|---|---|');
 for (const [name, fs] of figures) {
   const col = (k: keyof Figure, f: (x: number) => string) => `${f(median(fs.map((x) => x[k])))} (${fs.map((x) => f(x[k])).join(', ')})`;
