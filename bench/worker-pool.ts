@@ -6,7 +6,10 @@
 //   (b) in a pool of 1 or 2 worker_threads (body transferred as an ArrayBuffer, insert text returned);
 //   (c) either one with the real embedded engine inserting on the main thread (20,000 rows per insert,
 //       one insert in flight while the next text is built, as the sink overlaps the edge's parsing).
-// Each variant also with the allocation trial (insert text straight from the validated event).
+// Each variant also with two allocation trials (insert text with fewer intermediate objects).
+// Then (d), unless BENCH_STACK=0: the real stack (`mlobs up`, HTTP → in-process bus → embedded engine)
+// under the same load with V8's default young generation and with --max-semi-space-size=64,
+// alternating: the stack's CPU per event and its garbage collections (counted from --trace-gc).
 // Modes alternate within each round (BENCH_ROUNDS, default 3). Printed: events per wall-second, per
 // CPU-second of the whole process (workers and engine threads included: what a shared machine
 // distorts least), main-thread event-loop utilisation, GC per 100k events (main + workers), load average.
@@ -14,7 +17,7 @@
 import { Worker } from 'node:worker_threads';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
@@ -22,6 +25,8 @@ import { openStore } from '../storage/clickhouse.js';
 import { migrate } from '../storage/migrations.js';
 import { validateConfig } from '../app/config.js';
 import { eventLines } from './kafka-clients.js';
+import { postAll } from './load.js';
+import { freePort, spawnMlobs, waitReady } from '../test/helpers/process.js';
 import { median } from './results.js';
 import { BUILDERS, type BodyResult, type Builder } from './worker-path.js';
 
@@ -239,10 +244,73 @@ for (let round = 0; round < ROUNDS; round++) {
 for (const p of pools.values()) await p.close();
 await engine.close();
 
+
+// ---- (d) the real stack, default young generation against a larger one
+/** utime + stime of a process, seconds (Linux). */
+function processCpuSecs(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+/** Pauses and their total ms in --trace-gc output (one line per collection of the main isolate). */
+function traceGc(out: string): { count: number; ms: number } {
+  let count = 0;
+  let ms = 0;
+  for (const m of out.matchAll(/ms: (?:Scavenge|Mark-Compact|Mark-sweep|Minor Mark-Compact)[^,\n]*, ([\d.]+) \/ [\d.]+ ms/g)) {
+    count++;
+    ms += Number(m[1]);
+  }
+  return { count, ms };
+}
+async function throughStack(tag: string, nodeArgs: string[]): Promise<Figure> {
+  const port = await freePort();
+  const child = spawnMlobs(['up', '--port', String(port), '--data-dir', mkdtempSync(join(tmpdir(), 'mlobs-bench-pool-stack-'))], { MLOBS_LOG_LEVEL: 'warn' }, ['--trace-gc', ...nodeArgs]);
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitReady(`${url}/readyz`, child);
+    const lines = eventLines(N, tag);
+    const posts: string[] = [];
+    for (let i = 0; i < N; i += BATCH) posts.push(lines.slice(i, i + BATCH).join('\n'));
+    const count = async () => {
+      const r = await fetch(`${url}/v1/sql`, { method: 'POST', body: JSON.stringify({ query: 'SELECT count() c FROM predictions WHERE model = {m:String}', params: { m: `bench-${tag}` } }) });
+      return ((await r.json()) as { data: { c: number }[] }).data[0]!.c;
+    };
+    const gc0 = traceGc(child.output());
+    const cpu0 = processCpuSecs(child.pid!);
+    const t0 = performance.now();
+    await postAll(`${url}/v1/predictions`, posts, { headers: { 'content-type': 'application/x-ndjson' }, ok: 202, concurrency: 4 });
+    const deadline = Date.now() + 600_000;
+    while ((await count()) < N) {
+      if (Date.now() > deadline) throw new Error(`${tag}: not all ${N} events stored within 10 min`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const secs = (performance.now() - t0) / 1000;
+    const cpu = processCpuSecs(child.pid!) - cpu0;
+    const gc1 = traceGc(child.output());
+    const per100k = 100_000 / N;
+    return { wall: N / secs, cpu: N / cpu, elu: NaN, gcCount: (gc1.count - gc0.count) * per100k, gcMs: (gc1.ms - gc0.ms) * per100k, load: loadavg()[0]! };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+}
+if (process.env.BENCH_STACK !== '0') {
+  const variants: [string, string[]][] = [
+    ['(d) stack, default young generation', []],
+    ['(d) stack, --max-semi-space-size=64', ['--max-semi-space-size=64']],
+  ];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, args] of round % 2 ? [...variants].reverse() : variants) {
+      const f = await throughStack(`stack${round}${args.length}`, args);
+      (figures.get(name) ?? figures.set(name, []).get(name)!).push(f);
+      console.log(`round ${round + 1} ${name}: ${Math.round(f.wall)} events/s, ${Math.round(f.cpu)} per CPU-second of the stack, GC ${f.gcCount.toFixed(0)} pauses ${f.gcMs.toFixed(0)} ms per 100k, load ${f.load.toFixed(2)}`);
+    }
+  }
+}
+
 const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
-console.log(`\n${N.toLocaleString('en-US')} events per run, ${ROUNDS} rounds alternating; node ${process.execArgv.filter((x) => x.startsWith('--') && !x.includes('tsx')).join(' ')}; each cell: median (each round)\n`);
+console.log(`\n${N.toLocaleString('en-US')} events per run, ${ROUNDS} rounds alternating; node ${process.execArgv.filter((x) => /^--(expose-gc|max-|trace-)/.test(x)).join(' ')}; each cell: median (each round)\n`);
 console.log('| mode | events per wall-second | events per CPU-second | main-thread ELU | GC pauses per 100k | GC ms per 100k | load average |\n|---|---|---|---|---|---|---|');
 for (const [name, fs] of figures) {
   const col = (k: keyof Figure, f: (x: number) => string) => `${f(median(fs.map((x) => x[k])))} (${fs.map((x) => f(x[k])).join(', ')})`;
-  console.log(`| ${name} | ${col('wall', fmt)} | ${col('cpu', fmt)} | ${col('elu', (x) => x.toFixed(2))} | ${col('gcCount', (x) => x.toFixed(0))} | ${col('gcMs', (x) => x.toFixed(0))} | ${fs.map((x) => x.load.toFixed(1)).join(', ')} |`);
+  console.log(`| ${name} | ${col('wall', fmt)} | ${col('cpu', fmt)} | ${col('elu', (x) => (Number.isNaN(x) ? '—' : x.toFixed(2)))} | ${col('gcCount', (x) => x.toFixed(0))} | ${col('gcMs', (x) => x.toFixed(0))} | ${fs.map((x) => x.load.toFixed(1)).join(', ')} |`);
 }
