@@ -171,7 +171,7 @@ export const driftConfigSchema = z
             alpha: pThreshold.default(0.05),
             correction: z.enum(['none', 'bonferroni', 'bh']).default('bh'),
             threshold: z.number().gt(0).max(1).default(0.2),
-            sampleSize: z.number().int().min(0).default(50_000),
+            sampleSize: z.number().int().min(0).default(20_000),
             seed: z.number().int().min(0).default(0),
           })
           .strict()

@@ -4,11 +4,11 @@
  * time / upload row: migration 240), never from the predictions' Map column, which costs ~20× more
  * to read. Each pass aggregates:
  *   - `embeddingDims`: rows per side and vector length (the dimension is the reference's most common);
- *   - `chunkMeans`: the mean vector (avgForEach) per side and reference chunk;
+ *   - `chunkMeans`: the mean vector per side and reference chunk, and the KS sample's ranges;
  *   - `componentKs`: per component, the two-sample KS statistic on a grid of `cells` equal cells over
- *     the pooled range (D at the cell bounds: exact for values on at most `cells` distinct points,
- *     otherwise a lower bound of the exact D, within the largest cell mass), on a seeded sample of
- *     at most `sample` vectors a side.
+ *     the sample's pooled range (D at the cell bounds: exact for values on at most `cells` distinct
+ *     points, otherwise a lower bound of the exact D, within the largest cell mass), on a seeded
+ *     sample of about `ratio.sampleSize` vectors a side (`ksSample`).
  * Only vectors of means and per-component numbers reach Node.
  */
 import type { Store } from '../../storage/store.js';
@@ -39,7 +39,8 @@ function side(s: 0 | 1, spec: SideSpec, scope: SourceScope, name: string | undef
     params[`${p}sn`] = scope.segment.name;
     params[`${p}sv`] = scope.segment.value;
   }
-  const cols = (ch: string, rid: string) => `${s} AS s, ${ch} AS ch, ${rid} AS rid, name AS k, length(vector) AS d, vector AS v`;
+  // The length from the array's size subcolumn: counting dimensions (and filtering on them) reads no vector.
+  const cols = (ch: string, rid: string) => `${s} AS s, ${ch} AS ch, ${rid} AS rid, name AS k, vector.size0 AS d, vector AS v`;
   if (spec.kind === 'upload') {
     params[`${p}ver`] = spec.version;
     const chunk = chunks > 1 ? `least(${chunks - 1}, toUInt32(intDiv(row * ${chunks}, greatest(${Math.max(1, spec.rows)}, 1))))` : '0';
@@ -70,34 +71,67 @@ export function embeddingRows(src: Sql, dim: number): Sql {
   return { sql: `(SELECT s, ch, rid, v FROM ${src.sql} WHERE d = {em_dim:UInt32})`, params: { ...src.params, em_dim: dim } };
 }
 
-/** Per side and reference chunk: the mean vector, and per component the minimum and maximum (the KS grid's range). */
-export async function chunkMeans(store: Store, rows: Sql): Promise<{ s: number; ch: number; n: number; mean: number[]; lo: number[]; hi: number[] }[]> {
-  const out = await store.query<{ s: number; c: number; n: string; m: number[]; lo: number[]; hi: number[] }>(
-    `SELECT s, if(s = 0, ch, 0) AS c, count() AS n, avgForEach(v) AS m, minForEach(v) AS lo, maxForEach(v) AS hi FROM ${rows.sql} GROUP BY s, c ORDER BY s, c`,
-    rows.params,
-  );
-  return out.map((r) => ({ s: Number(r.s), ch: Number(r.c), n: Number(r.n), mean: r.m.map(Number), lo: r.lo.map(Number), hi: r.hi.map(Number) }));
-}
-
-/** The KS sample: a side's row is kept when the hash of (rid, seed), as a share of its range, is below size / side rows. */
+/**
+ * The KS sample: a row of side s is kept when the hash of (rid, seed), as a share of its range, is
+ * below p_s = size / (side's rows), or always when p_s >= 1. Seeded, so a report is reproducible.
+ */
 export interface KsSample {
-  /** At most this many vectors a side (about: the hash decides row by row); 0 reads every vector. */
-  size: number;
+  p0: number;
+  p1: number;
   seed: number;
 }
 
+/** The sample of about `size` vectors a side (0: every vector) of sides holding n0 and n1. */
+export function ksSample(n0: number, n1: number, size: number, seed: number): KsSample {
+  const share = (n: number) => (size > 0 && n > size ? size / n : 1);
+  return { p0: share(n0), p1: share(n1), seed };
+}
+
+function sampled(k: KsSample): Sql {
+  return {
+    sql: `(if(s = 0, {em_p0:Float64}, {em_p1:Float64}) >= 1 OR cityHash64(rid, {em_seed:UInt64}) / 18446744073709551616. < if(s = 0, {em_p0:Float64}, {em_p1:Float64}))`,
+    params: { em_p0: k.p0, em_p1: k.p1, em_seed: k.seed },
+  };
+}
+
+export interface ChunkMeans {
+  s: number;
+  ch: number;
+  n: number;
+  mean: number[];
+  /** Per component the minimum and maximum over the KS sample's rows of the chunk (the grid's range); empty when it has none. */
+  lo: number[];
+  hi: number[];
+}
+
 /**
- * Per component the grid KS statistic on the sample; `means` (chunkMeans) gives the side sizes and
- * the pooled range. Returns the sample's sizes, which the p-values must use.
+ * Per side and reference chunk: the mean vector over every row, and the KS sample's ranges, in one
+ * pass. sumForEach then a division in Node is what avgForEach does (Float64 sums); the minimum and
+ * maximum are taken over the sample only, as they cost twice the sums per row (bench).
  */
-export async function componentKs(store: Store, rows: Sql, cells: number, means: Awaited<ReturnType<typeof chunkMeans>>, sample: KsSample): Promise<{ n0: number; n1: number; d: number[] }> {
-  if (means.length === 0) return { n0: 0, n1: 0, d: [] };
-  const dim = means[0]!.lo.length;
-  const lo = Array.from({ length: dim }, (_, i) => Math.min(...means.map((m) => m.lo[i]!)));
-  const width = Array.from({ length: dim }, (_, i) => (Math.max(...means.map((m) => m.hi[i]!)) - lo[i]!) / cells);
-  const total = (s: number) => means.filter((m) => m.s === s).reduce((a, m) => a + m.n, 0);
-  // Share of each side kept: 1 (all) when the side is no larger than the sample.
-  const share = (n: number) => (sample.size > 0 && n > sample.size ? sample.size / n : 1);
+export async function chunkMeans(store: Store, rows: Sql, sample: KsSample): Promise<ChunkMeans[]> {
+  const cond = sampled(sample);
+  const out = await store.query<{ s: number; c: number; n: string; m: number[]; lo: number[]; hi: number[] }>(
+    `SELECT s, if(s = 0, ch, 0) AS c, count() AS n, sumForEach(v) AS m, minForEachIf(v, ${cond.sql}) AS lo, maxForEachIf(v, ${cond.sql}) AS hi FROM ${rows.sql} GROUP BY s, c ORDER BY s, c`,
+    { ...rows.params, ...cond.params },
+  );
+  return out.map((r) => {
+    const n = Number(r.n);
+    return { s: Number(r.s), ch: Number(r.c), n, mean: r.m.map((x) => Number(x) / n), lo: r.lo.map(Number), hi: r.hi.map(Number) };
+  });
+}
+
+/**
+ * Per component the grid KS statistic on the sample (the same rows whose ranges `means` holds).
+ * Returns the sample's sizes, which the p-values must use.
+ */
+export async function componentKs(store: Store, rows: Sql, cells: number, means: ChunkMeans[], sample: KsSample): Promise<{ n0: number; n1: number; d: number[] }> {
+  const ranged = means.filter((m) => m.lo.length > 0);
+  if (ranged.length === 0) return { n0: 0, n1: 0, d: [] };
+  const dim = ranged[0]!.lo.length;
+  const lo = Array.from({ length: dim }, (_, i) => Math.min(...ranged.map((m) => m.lo[i]!)));
+  const width = Array.from({ length: dim }, (_, i) => (Math.max(...ranged.map((m) => m.hi[i]!)) - lo[i]!) / cells);
+  const cond = sampled(sample);
   // Each component value becomes one integer key (side, component, cell), computed on the whole
   // array before the ARRAY JOIN, so the heavy GROUP BY is on a single UInt32 (≈2× faster than
   // grouping the joined rows by component and cell). The sample is drawn before the ARRAY JOIN,
@@ -114,12 +148,12 @@ export async function componentKs(store: Store, rows: Sql, cells: number, means:
              SELECT arrayMap((x, l, w, j) -> toUInt32((s * {em_dim:UInt32} + j) * {em_cells:UInt32} + if(w > 0, least({em_cells:UInt32} - 1, toUInt32(greatest(0, (x - l) / w))), 0)),
                              v, {em_lo:Array(Float64)}, {em_w:Array(Float64)}, range({em_dim:UInt32})) AS ks
              FROM ${rows.sql}
-             WHERE if(s = 0, {em_p0:Float64}, {em_p1:Float64}) >= 1 OR cityHash64(rid, {em_seed:UInt64}) / 18446744073709551616. < if(s = 0, {em_p0:Float64}, {em_p1:Float64})
+             WHERE ${cond.sql}
            ) ARRAY JOIN ks AS key GROUP BY key
          ) GROUP BY i, cell
        ) GROUP BY i
      ) ORDER BY i`,
-    { ...rows.params, em_lo: lo, em_w: width, em_cells: cells, em_p0: share(total(0)), em_p1: share(total(1)), em_seed: sample.seed },
+    { ...rows.params, ...cond.params, em_lo: lo, em_w: width, em_cells: cells },
   );
   return { n0: Number(out[0]?.n0 ?? 0), n1: Number(out[0]?.n1 ?? 0), d: out.map((r) => Number(r.d)) };
 }

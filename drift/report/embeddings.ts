@@ -8,7 +8,7 @@
  */
 import type { Store } from '../../storage/store.js';
 import type { DriftConfig } from '../config.js';
-import { chunkMeans, componentKs, embeddingDims, embeddingRows, embeddingSource } from '../engine/embeddings.js';
+import { chunkMeans, componentKs, embeddingDims, embeddingRows, embeddingSource, ksSample, type ChunkMeans, type KsSample } from '../engine/embeddings.js';
 import type { SideSpec, SourceScope, Sql } from '../engine/source.js';
 import { chunkBand, driftedShare, ksPValue, meanDistance } from '../stats/index.js';
 import { timeBounds } from './learned.js';
@@ -33,22 +33,23 @@ export async function embeddingReports(store: Store, ref: SideSpec, cur: SideSpe
     const side = (s: number) => ({ rows: mine.filter((d) => d.s === s && d.dim === dim).reduce((a, d) => a + d.n, 0), other_dimension: mine.filter((d) => d.s === s && d.dim !== dim).reduce((a, d) => a + d.n, 0) });
     const report: EmbeddingReport = { feature: `${EMBEDDING_PREFIX}${name}`, name, dimension: dim, reference: side(0), current: side(1), results: [] };
     const rows = embeddingRows(embeddingSource(ref, cur, chunked, name), dim);
-    // One pass gives the means (distance) and the ranges (ratio's grid); read once, lazily.
-    let means: Promise<Awaited<ReturnType<typeof chunkMeans>>> | undefined;
-    const meansOnce = () => (means ??= chunkMeans(store, rows));
+    // One pass gives the means (distance) and the sample's ranges (ratio's grid); read once, lazily.
+    const sample = ksSample(report.reference.rows, report.current.rows, ec.ratio.sampleSize, ec.ratio.seed);
+    let means: Promise<ChunkMeans[]> | undefined;
+    const meansOnce = () => (means ??= chunkMeans(store, rows, sample));
     for (const method of ec.methods) {
       if (report.reference.rows < cfg.minValues || report.current.rows < cfg.minValues) {
         report.results.push(vectorResult(method, 'insufficient_data', `reference ${report.reference.rows} vectors of dimension ${dim}, current ${report.current.rows}; need ${cfg.minValues} each`));
       } else if (method === 'mmd') report.results.push(await mmdResult(store, rows, { sql: 'arrayMap(x -> toFloat64(x), v)', params: {} }, cfg));
       else if (method === 'distance') report.results.push(distanceResult(await meansOnce(), cfg));
-      else report.results.push(await ratioResult(store, rows, await meansOnce(), cfg));
+      else report.results.push(await ratioResult(store, rows, await meansOnce(), sample, cfg));
     }
     out.push(report);
   }
   return out;
 }
 
-function distanceResult(means: Awaited<ReturnType<typeof chunkMeans>>, cfg: DriftConfig): VectorMethodResult {
+function distanceResult(means: ChunkMeans[], cfg: DriftConfig): VectorMethodResult {
   const metric = cfg.embeddings.distance;
   const chunks = means.filter((m) => m.s === 0);
   const current = means.find((m) => m.s === 1)!;
@@ -66,9 +67,9 @@ function distanceResult(means: Awaited<ReturnType<typeof chunkMeans>>, cfg: Drif
   return vectorResult('distance', 'ok', null, { statistic: d.distance, threshold: band.upper, drifted: d.distance >= band.upper, details });
 }
 
-async function ratioResult(store: Store, rows: Sql, means: Awaited<ReturnType<typeof chunkMeans>>, cfg: DriftConfig): Promise<VectorMethodResult> {
+async function ratioResult(store: Store, rows: Sql, means: ChunkMeans[], sample: KsSample, cfg: DriftConfig): Promise<VectorMethodResult> {
   const { alpha, correction, threshold, sampleSize, seed } = cfg.embeddings.ratio;
-  const ks = await componentKs(store, rows, cfg.embeddings.cells, means, { size: sampleSize, seed });
+  const ks = await componentKs(store, rows, cfg.embeddings.cells, means, sample);
   const ps: number[] = [];
   for (const d of ks.d) {
     // The exact KS p-value costs up to ~0.5 s per component at 10,000 values; hundreds of components
