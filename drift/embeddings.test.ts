@@ -83,7 +83,7 @@ describe('embedding drift from the one-vector-a-row tables', () => {
     expect(dist.drifted).toBe(true);
   }, 60_000);
 
-  it('reads embeddings stored before the tables existed: the migration back-fills them, and a re-run counts nothing twice', async () => {
+  it('reads embeddings stored before the tables existed: the migration back-fills them, a re-run counts nothing twice, a new upload replaces the old vectors', async () => {
     const m = DRIFT_MIGRATIONS.find((x) => x.id === 240)!;
     const db = s.store.database;
     // As before migration 240: no views, so new vectors land only in the map columns.
@@ -110,5 +110,9 @@ describe('embedding drift from the one-vector-a-row tables', () => {
     await postAll(s.post, '/v1/predictions', predictions('old', 'n', CUR, { f: [1] }, () => ({ embeddings: { text: Array(DIM).fill(0.5) } })));
     await s.drain();
     expect(await count('prediction_embeddings')).toBe(301);
+    // A newer complete upload leaves only its own vectors.
+    const next = await s.post('/v1/models/old/reference', old.slice(0, 50).map((v, i) => ({ features: { f: i }, embeddings: { text: v } })));
+    expect(next.status, await next.text()).toBe(201);
+    expect(await count('drift_reference_embeddings')).toBe(50);
   }, 120_000);
 });
