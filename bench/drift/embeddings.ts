@@ -68,6 +68,16 @@ export async function benchEmbeddings(store: Store, drift: DriftConfig, refStart
   await generateEmbeddings(store, 1, EMB_CUR, EMB_DIM, curStart);
   const genS = (performance.now() - g) / 1000;
   log(`generated ${EMB_REF} + ${EMB_CUR} embeddings × ${EMB_DIM} in ${genS.toFixed(1)} s`);
+  // The engine merges the fresh parts in the background, in this process: its CPU would count in the
+  // report's. Wait (on the condition, up to 10 min) until no merge runs.
+  const settled = Date.now() + 600_000;
+  for (;;) {
+    const [m] = await store.query<{ n: string }>(`SELECT count() AS n FROM system.merges WHERE database = {db:String}`, { db: store.database });
+    if (Number(m!.n) === 0) break;
+    if (Date.now() > settled) throw new Error('background merges still running after 10 min');
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  log(`merges settled after ${((performance.now() - g) / 1000 - genS).toFixed(1)} s`);
   const cfg = { ...drift, multivariate: { ...drift.multivariate, methods: [] } };
   const req = { model: 'bench-emb', fromMs: curStart, toMs: curStart + DAY, reference: { type: 'window' as const, from: refStart, to: refStart + DAY } };
   await driftReport({ store, config: cfg }, req); // warm-up
