@@ -57,7 +57,7 @@ function timeStatements(store: Store): { log: StatementTime[]; undo: () => void 
 
 export interface EmbeddingBench {
   genS: number;
-  runs: { ms: number; cpuMs: number; load: number; statements: StatementTime[] }[];
+  runs: { ms: number; cpuMs: number; load: number; heapMb: number; statements: StatementTime[] }[];
   report: DriftReport;
 }
 
@@ -86,16 +86,22 @@ export async function benchEmbeddings(store: Store, drift: DriftConfig, refStart
   for (let i = 0; i < RUNS; i++) {
     const timed = timeStatements(store);
     const load = loadavg()[0]!;
+    // V8 heap peak above the start (what reaches Node: means, counts, the MMD sample), GC timing included.
+    const base = process.memoryUsage().heapUsed;
+    let peak = base;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().heapUsed)), 5);
     const u = process.cpuUsage();
     const t = performance.now();
     try {
       report = await inReport.run(true, () => driftReport({ store, config: cfg }, req));
     } finally {
       timed.undo();
+      clearInterval(sampler);
     }
     const ms = performance.now() - t;
     const d = process.cpuUsage(u);
-    runs.push({ ms, cpuMs: (d.user + d.system) / 1000, load, statements: timed.log });
+    peak = Math.max(peak, process.memoryUsage().heapUsed);
+    runs.push({ ms, cpuMs: (d.user + d.system) / 1000, load, heapMb: (peak - base) / 2 ** 20, statements: timed.log });
     log(`embeddings: report ${(ms / 1000).toFixed(2)} s wall, ${((d.user + d.system) / 1e6).toFixed(2)} s CPU, load ${load.toFixed(2)}`);
   }
   return { genS, runs, report: report! };
@@ -128,6 +134,7 @@ export function embeddingLines(b: EmbeddingBench, drift: DriftConfig): string {
     `| wall-clock | **${(best.ms / 1000).toFixed(2)} s** | ${(median(b.runs.map((r) => r.ms)) / 1000).toFixed(2)} s | ${b.runs.map((r) => (r.ms / 1000).toFixed(2)).join(', ')} s |`,
     `| CPU time (process) | ${(best.cpuMs / 1000).toFixed(2)} s | ${(median(b.runs.map((r) => r.cpuMs)) / 1000).toFixed(2)} s | ${b.runs.map((r) => (r.cpuMs / 1000).toFixed(2)).join(', ')} s |`,
     `| 1-minute load average at start | ${best.load.toFixed(2)} | | ${b.runs.map((r) => r.load.toFixed(2)).join(', ')} |`,
+    `| V8 heap peak growth | ${best.heapMb.toFixed(1)} MiB | ${median(b.runs.map((r) => r.heapMb)).toFixed(1)} MiB | ${b.runs.map((r) => r.heapMb.toFixed(1)).join(', ')} MiB |`,
     '',
     `Results: ${results.map((r) => `${r.method}: ${r.statistic === null ? r.message : `${r.statistic.toPrecision(4)}${r.drifted ? ' (drifted)' : ' (no drift)'}`}`).join('; ')}.`,
     '',
