@@ -100,9 +100,9 @@ export const DRIFT_MIGRATIONS: Migration[] = [
     // Cluster mode: a vector lives on the shard of its prediction (upload row), where the view writes it.
     shardingKeys: { prediction_embeddings: 'cityHash64(model, prediction_id)', drift_reference_embeddings: 'cityHash64(model, version, row)' },
     statements: (db, r) => [
-      // Reading em[name] out of the Map(String, Array(Float32)) column costs ~20x reading a plain
-      // Array(Float32) column (bench:drift-embeddings), and a (model, name, time range) read of the
-      // map scans every name's vectors. Here each vector is a row of its own, ordered so such a read
+      // Reading em[name] out of the Map(String, Array(Float32)) column costs 2-3x reading a plain
+      // Array(Float32) column for the same aggregate (bench/RESULTS.md notes, bench:drift-embeddings),
+      // and a (model, name, time range) read of the map scans every name's vectors. Here each vector is a row of its own, ordered so such a read
       // is a range scan; the views fill the tables at insert, the INSERTs below back-fill what was
       // stored before (after the views exist, so nothing falls in between; a re-run only repeats
       // rows that ReplacingMergeTree and the readers' FINAL fold away).
