@@ -27,10 +27,20 @@ const cur = vectors(800, N_CUR, 0.5);
 ref[0] = Array(DIM).fill(-3);
 ref[1] = Array(DIM).fill(3.25);
 
+// Model `seg`: over the current window, version v1 in region us (reference-like vectors) and v2 in
+// region eu (first two components shifted by 1); the reference window holds v1/us only.
+const N_SEG = 400;
+const segRef = vectors(1000, N_SEG, 0);
+const segUs = vectors(1100, N_SEG, 0);
+const segEu = vectors(1200, N_SEG, 1);
+
 beforeAll(async () => {
   s = await testStack({ drift: { embeddings: { methods: ['distance', 'ratio'], cells: 25, ratio: { sampleSize: SAMPLE, seed: 7 } } } });
   await postAll(s.post, '/v1/predictions', predictions('lat', 'r', REF, { f: normals(1, N_REF) }, (i) => ({ embeddings: { text: ref[i] } })));
   await postAll(s.post, '/v1/predictions', predictions('lat', 'c', CUR, { f: normals(2, N_CUR) }, (i) => ({ embeddings: { text: cur[i] } })));
+  const seg = (prefix: string, start: number, v: number[][], version: string, region: string) =>
+    predictions('seg', prefix, start, { f: normals(5, N_SEG) }, (i) => ({ model_version: version, segments: { region }, embeddings: { text: v[i] } }));
+  await postAll(s.post, '/v1/predictions', [...seg('r', REF, segRef, 'v1', 'us'), ...seg('u', CUR, segUs, 'v1', 'us'), ...seg('e', CUR, segEu, 'v2', 'eu')]);
   await s.drain();
 }, 120_000);
 afterAll(async () => s?.stop());
@@ -81,6 +91,22 @@ describe('embedding drift from the one-vector-a-row tables', () => {
     const py = await numpyReference<{ means: { euclidean: number } }>({ means: { x: ref, y: cur } });
     expect(Math.abs(dist.statistic! - py.means.euclidean) / py.means.euclidean).toBeLessThan(1e-9);
     expect(dist.drifted).toBe(true);
+  }, 60_000);
+
+  it('restricts both sides to a model version and to a segment value, as the per-feature passes do', async () => {
+    const text = (r: DriftReport) => r.embeddings!.find((x) => x.name === 'text')!;
+    const distance = (r: DriftReport) => text(r).results.find((x) => x.method === 'distance')!;
+    // Canary v2 against v1 over the same window: only the versions' own vectors on each side.
+    const byVersion = await report('seg', 'version=v2&reference_version=v1');
+    expect(text(byVersion)).toMatchObject({ reference: { rows: N_SEG }, current: { rows: N_SEG } });
+    expect(distance(byVersion)).toMatchObject({ status: 'ok', drifted: true });
+    // Region us only: the shifted eu vectors are left out of the current side.
+    const us = await report('seg', `${windowRef}&segment=region&segment_value=us`);
+    expect(us.segment).toEqual({ name: 'region', value: 'us' });
+    expect(text(us)).toMatchObject({ reference: { rows: N_SEG }, current: { rows: N_SEG } });
+    expect(distance(us)).toMatchObject({ status: 'ok', drifted: false });
+    const eu = await report('seg', `${windowRef}&segment=region&segment_value=eu`);
+    expect(text(eu)).toMatchObject({ reference: { rows: 0 }, current: { rows: N_SEG } });
   }, 60_000);
 
   it('reads embeddings stored before the tables existed: the migration back-fills them, a re-run counts nothing twice, a new upload replaces the old vectors', async () => {
