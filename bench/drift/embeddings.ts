@@ -3,9 +3,10 @@
  * vectors × 384 within 10 s), in its own file and its own RESULTS.md section (`bench:drift-embeddings`)
  * so it can run alone: `BENCH_DRIFT_PARTS=embeddings npm run bench:drift`; EMB_REF, EMB_CUR, EMB_DIM
  * change the size (e.g. EMB_REF=100000 EMB_CUR=10000 for a quick run).
- * The machine is shared, so beside wall-clock it records per statement the engine's own elapsed time
- * (system.query_log when the engine keeps it) and the process's CPU time (chdb runs in this process,
- * so its threads count), and the load average.
+ * The machine is shared, so beside wall-clock it records the process's CPU time (chdb runs in this
+ * process, so the engine's threads count) per report and per statement, and the load average. The
+ * embedded engine keeps no system.query_log, so a statement's time is taken around the call (the
+ * engine's work plus handing the rows to Node).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { cpus, loadavg } from 'node:os';
