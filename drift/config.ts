@@ -165,9 +165,18 @@ export const driftConfigSchema = z
         distance: z.enum(['euclidean', 'cosine']).default('euclidean'),
         sigmas: z.number().positive().default(3),
         chunks: z.number().int().min(3).max(100).default(10),
-        /** ratio: per-component KS at level alpha after the correction; drift when the drifted share >= threshold. */
+        /**
+         * ratio: per-component KS at level alpha after the correction; drift when the drifted share >= threshold.
+         * The KS tests run on a seeded sample of about sampleSize vectors a side (0: every vector): their cost is vectors × components.
+         */
         ratio: z
-          .object({ alpha: pThreshold.default(0.05), correction: z.enum(['none', 'bonferroni', 'bh']).default('bh'), threshold: z.number().gt(0).max(1).default(0.2) })
+          .object({
+            alpha: pThreshold.default(0.05),
+            correction: z.enum(['none', 'bonferroni', 'bh']).default('bh'),
+            threshold: z.number().gt(0).max(1).default(0.2),
+            sampleSize: z.number().int().min(0).default(20_000),
+            seed: z.number().int().min(0).default(0),
+          })
           .strict()
           .prefault({}),
         /** Grid cells per component for the KS statistic of `ratio` (D is evaluated at the cell bounds). */

@@ -494,7 +494,7 @@ function vectors(r: DriftReport): string {
     const d = x.details as Record<string, unknown>;
     if (x.method === 'pca_error') return d.components === undefined ? '' : `${d.components} of ${d.columns} components, ${pct(d.explained_variance as number)} of the variance`;
     if (x.method === 'mmd') return d.sample_reference === undefined ? '' : `samples ${d.sample_reference} / ${d.sample_current}, ${d.permutations} permutations, seed ${d.seed}`;
-    if (x.method === 'ratio') return d.components === undefined ? '' : `${d.components_drifted} of ${d.components} components (KS, ${d.correction})`;
+    if (x.method === 'ratio') return d.components === undefined ? '' : `${d.components_drifted} of ${d.components} components (KS, ${d.correction}${d.sample_reference === undefined ? '' : `, on samples of ${d.sample_reference} / ${d.sample_current} vectors`})`;
     return d.metric === undefined ? '' : `${d.metric} distance between the mean vectors`;
   };
   const rows = groups.flatMap((g) =>
