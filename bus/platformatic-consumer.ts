@@ -130,7 +130,14 @@ export async function consumeWithPlatformatic(opts: ConsumeOptions, deps: Platfo
     // The last message of each partition commits the partition up to it (its commit says offset + 1).
     const last = new Map<string, Msg>();
     for (const m of batch) last.set(`${m.topic}/${m.partition}`, m);
-    await Promise.all([...last.values()].map((m) => m.commit() as Promise<void>));
+    try {
+      await Promise.all([...last.values()].map((m) => m.commit() as Promise<void>));
+    } catch (e) {
+      // A rebalance under way: the client rejoins by itself and its stream resumes from the committed
+      // offsets, so the batch just stored is delivered again (stored once: the sorting key is the event's
+      // identity). Restarting the consumer here would only start another rebalance for every member.
+      if (!(e as { findBy?: (k: string, v: unknown) => unknown }).findBy?.('needsRejoin', true)) throw e;
+    }
   };
 
   const run = async () => {
