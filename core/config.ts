@@ -156,7 +156,7 @@ export const baseConfigShape = {
         trustedProducerKey: z.string().min(32, 'at least 32 characters').optional(),
         // The client of the data path (ingest publishes, sink consumes); README "Kafka client" has the
         // measurements behind the default. Topic creation, leases and membership use kafkajs either way.
-        client: z.enum(['kafkajs', 'platformatic']).default('kafkajs'),
+        client: z.enum(['kafkajs', 'platformatic']).default('platformatic'),
         // Batch compression of what mlobs publishes; lz4 is offered by the platformatic client only.
         compression: z.enum(['none', 'lz4']).default('none'),
       })
