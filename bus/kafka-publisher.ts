@@ -200,7 +200,8 @@ export class KafkaPublisher {
       ]);
     } catch (e) {
       // Any failed send retires its producer: kafkajs hands a failed batch's sequence numbers to the
-      // next batch, which the broker would drop as a duplicate if the failed one had in fact been written.
+      // next batch, which the broker would drop as a duplicate if the failed one had in fact been written
+      // (@platformatic/kafka likewise advances its sequence numbers only when a send succeeded).
       this.retire(slot);
       if (e instanceof Retired) throw this.unavailable(`an earlier publish on the same connection failed (${this.down?.error ?? 'see the log'})`);
       if (e instanceof Deadline) {
