@@ -329,6 +329,8 @@ export function loadConfig<S extends z.ZodType<BaseConfig> = typeof baseConfigSc
   if (env.MLOBS_KAFKA_TRUSTED_PRODUCER_KEY) set(['kafka', 'trustedProducerKey'], env.MLOBS_KAFKA_TRUSTED_PRODUCER_KEY);
   if (env.MLOBS_KAFKA_CLIENT) set(['kafka', 'client'], env.MLOBS_KAFKA_CLIENT);
   if (env.MLOBS_KAFKA_COMPRESSION) set(['kafka', 'compression'], env.MLOBS_KAFKA_COMPRESSION);
+  // A secret like the token: from a Kubernetes Secret through the environment rather than a config file.
+  if (env.MLOBS_MLFLOW_WEBHOOK_SECRET) set(['registry', 'mlflow', 'secret'], env.MLOBS_MLFLOW_WEBHOOK_SECRET);
   if (env.MLOBS_DCGM_TARGETS) set(['collectors', 'dcgm', 'targets'], list(env.MLOBS_DCGM_TARGETS));
   if (env.MLOBS_PORT) set(['server', 'port'], envInt('MLOBS_PORT'));
   if (env.MLOBS_HOST) set(['server', 'host'], env.MLOBS_HOST);

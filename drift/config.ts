@@ -36,6 +36,9 @@ export const referenceSpecSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('upload') }).strict(),
   // Another model_version: over the current window (canary, shadow) unless from/to give a stored window of it.
   z.object({ type: z.literal('version'), version: z.string().min(1).max(128), from: timestampMs.optional(), to: timestampMs.optional() }).strict(),
+  // The version that held a registry alias (MLflow `champion`) before its current holder, over the
+  // time it held it (reference/alias.ts); `last` keeps only the end of that window.
+  z.object({ type: z.literal('alias'), alias: z.string().min(1).max(256), last: durationMs.optional() }).strict(),
 ]);
 export type ReferenceSpec = z.infer<typeof referenceSpecSchema>;
 

@@ -987,3 +987,21 @@ CREATE TABLE IF NOT EXISTS mlobs.alerting_nflog_local ON CLUSTER mlobs (
 
 CREATE TABLE IF NOT EXISTS mlobs.alerting_nflog ON CLUSTER mlobs AS mlobs.alerting_nflog_local
       ENGINE = Distributed(mlobs, mlobs, alerting_nflog_local, cityHash64(receiver, group_key));
+
+-- migration 400: model registry events
+CREATE TABLE IF NOT EXISTS mlobs.registry_events_local ON CLUSTER mlobs (
+        source LowCardinality(String),
+        delivery_id String,
+        event LowCardinality(String),
+        model LowCardinality(String),
+        version String,
+        alias String,
+        ts DateTime64(3, 'UTC'),
+        received_at DateTime64(3, 'UTC'),
+        payload String
+      ) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+      ORDER BY (model, source, delivery_id)
+      SETTINGS replicated_deduplication_window = 1000;
+
+CREATE TABLE IF NOT EXISTS mlobs.registry_events ON CLUSTER mlobs AS mlobs.registry_events_local
+      ENGINE = Distributed(mlobs, mlobs, registry_events_local, cityHash64(model, source, delivery_id));

@@ -891,3 +891,18 @@ CREATE TABLE IF NOT EXISTS mlobs.alerting_nflog (
         sent_at_ms Int64,
         version UInt64
       ) ENGINE = ReplacingMergeTree(version) ORDER BY (receiver, group_key);
+
+-- migration 400: model registry events
+CREATE TABLE IF NOT EXISTS mlobs.registry_events (
+        source LowCardinality(String),
+        delivery_id String,
+        event LowCardinality(String),
+        model LowCardinality(String),
+        version String,
+        alias String,
+        ts DateTime64(3, 'UTC'),
+        received_at DateTime64(3, 'UTC'),
+        payload String
+      ) ENGINE = ReplacingMergeTree
+      ORDER BY (model, source, delivery_id)
+      SETTINGS non_replicated_deduplication_window = 1000;

@@ -299,7 +299,7 @@ function referenceText(r: DriftReport): string {
   const base =
     ref.type === 'upload'
       ? `uploaded training set ${esc(ref.version ?? '')}`
-      : `${esc(when(ref.from))} – ${esc(when(ref.to))}${ref.type === 'rolling' ? ' (rolling)' : ''}`;
+      : `${esc(when(ref.from))} – ${esc(when(ref.to))}${ref.type === 'rolling' ? ' (rolling)' : ref.type === 'alias' ? esc(` (version ${ref.version}, which held alias ${ref.alias} before ${ref.holder ?? 'it was deleted'})`) : ''}`;
   return `${base} · ${count(ref.rows)} rows`;
 }
 
