@@ -89,7 +89,7 @@ export async function startStack(config: Config, deps: StackDeps): Promise<Stack
     const tracer = trace.getTracer('mlobs');
 
     const bus: Bus = config.kafka.brokers.length
-      ? new KafkaBus({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, numPartitions: config.kafka.numPartitions, publishTimeoutMs: config.kafka.publishTimeoutMs, logger, now })
+      ? new KafkaBus({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, numPartitions: config.kafka.numPartitions, publishTimeoutMs: config.kafka.publishTimeoutMs, dataClient: config.kafka.client, compression: config.kafka.compression, logger, now })
       : new MemoryBus({ maxBufferedMessages: config.bus.maxBufferedMessages, now });
     life.add('bus', () => bus.close());
     await bus.ensureTopics(EVENT_KIND_NAMES.map((k) => topicOf(k, config.kafka.topicPrefix)));
