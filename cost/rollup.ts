@@ -79,10 +79,8 @@ WHERE seal = 1 OR observed_ms > 0
 ORDER BY seal, h`;
 
 // Hours as ms. `sealed_pairs` holds (hour, label) of every hour whose rollup stands for this window and
-// rules, `sealed_hours` the same hours: constants of the statement. Rows look them up with IN over the
-// same subquery, never IN the constant array: measured at 1,000 GPUs, `x IN array` is a scan of the
-// array per row (30 days: 747k rollup rows × 720 hours, 2.8 s of a 2.8 s report), IN (subquery) one
-// hash set built once per statement.
+// rules, `sealed_hours` the same hours: constants of the statement, looked up with IN (a hash set; an
+// array indexed per row would be copied per row).
 const H = HOUR_MS;
 const hourMs = (dt: string) => `toInt64(toUnixTimestamp(${dt})) * 1000`;
 const hourOf = (ms: string) => `intDiv(${ms}, ${H}) * ${H}`;
@@ -121,9 +119,6 @@ export const rawHoursSql = (db: string) => `(
   FROM (SELECT groupArray(h) AS hs FROM (${standingSql(db)}))
 )`;
 
-const sealedSet = (db: string) => `(SELECT h, samples FROM (${standingSql(db)}))`;
-const sealedHourSet = (db: string) => `(SELECT h FROM (${standingSql(db)}))`;
-
 /**
  * Per price segment, GPU unit and allocation: observed, busy and low-utilisation ms from the sealed
  * hours' rollups where they stand, and from the samples elsewhere (the window's partial hours, hours
@@ -135,7 +130,7 @@ export const hybridSource = (db: string) => `
     FROM ${db}.cost_gpu_hourly FINAL
     WHERE max_interval_ms = {max_interval_ms:Int64} AND idle_threshold = {idle_threshold:Float64} AND gpu_key != 0
       AND hour >= fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC') AND hour < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')
-      AND (${hourMs('hour')}, samples) IN ${sealedSet(db)}
+      AND (${hourMs('hour')}, samples) IN sealed_pairs
     UNION ALL
     SELECT gpu_key, alloc_key, toUInt64(seg) AS seg, sum(piece_ms) AS observed_ms, sum(piece_ms * util) AS busy_ms, sumIf(piece_ms, util < {idle_threshold:Float64}) AS low_ms
     FROM (
@@ -144,7 +139,7 @@ export const hybridSource = (db: string) => `
         greatest(start_ms, cuts[seg]) AS a, least(end_ms, cuts[seg + 1]) AS b,
         ${hourOf('a')} AS h1, h1 + ${H} AS h2,
         -- With an hour sealed the cap is at most an hour, so a piece spans at most two hours.
-        arrayJoin(if(empty(sealed_hours), [toInt64(0)], arrayFilter((x, sealed) -> x < b AND NOT sealed, [h1, h2], [h1 IN ${sealedHourSet(db)}, h2 IN ${sealedHourSet(db)}]))) AS h,
+        arrayJoin(if(empty(sealed_hours), [toInt64(0)], arrayFilter((x, sealed) -> x < b AND NOT sealed, [h1, h2], [h1 IN sealed_hours, h2 IN sealed_hours]))) AS h,
         if(empty(sealed_hours), b - a, least(b, h + ${H}) - greatest(a, h)) AS piece_ms
       FROM (
         SELECT gpu_key, alloc_key, util, greatest(t, {from_ms:Int64}) AS start_ms,
@@ -160,8 +155,8 @@ export const hybridSource = (db: string) => `
         )
         -- A sample whose interval stays in sealed hours is not needed; dropping it leaves the next kept
         -- sample too late only for samples whose pieces in later hours are sealed anyway.
-        WHERE NOT (${hourOf('t')} IN ${sealedHourSet(db)}
-          AND (t + {max_interval_ms:Int64} <= ${hourOf('t')} + ${H} OR ${coveredAfter(`${hourOf('t')} + ${H}`, `${hourOf('t')} + ${H} IN ${sealedHourSet(db)}`)}))
+        WHERE NOT (${hourOf('t')} IN sealed_hours
+          AND (t + {max_interval_ms:Int64} <= ${hourOf('t')} + ${H} OR ${coveredAfter(`${hourOf('t')} + ${H}`, `${hourOf('t')} + ${H} IN sealed_hours`)}))
       )
       WHERE end_ms > start_ms
     )
