@@ -89,7 +89,7 @@ export async function startStack(config: Config, deps: StackDeps): Promise<Stack
     const tracer = trace.getTracer('mlobs');
 
     const bus: Bus = config.kafka.brokers.length
-      ? new KafkaBus({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, numPartitions: config.kafka.numPartitions, publishTimeoutMs: config.kafka.publishTimeoutMs, logger, now })
+      ? new KafkaBus({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, numPartitions: config.kafka.numPartitions, publishTimeoutMs: config.kafka.publishTimeoutMs, dataClient: config.kafka.client, compression: config.kafka.compression, logger, now })
       : new MemoryBus({ maxBufferedMessages: config.bus.maxBufferedMessages, now });
     life.add('bus', () => bus.close());
     await bus.ensureTopics(EVENT_KIND_NAMES.map((k) => topicOf(k, config.kafka.topicPrefix)));
@@ -124,6 +124,7 @@ export async function startStack(config: Config, deps: StackDeps): Promise<Stack
 
     // Each module gets its own validated section and builds its routes and jobs once.
     const routes = [];
+    const signedRoutes = [];
     const jobs: Stack['jobs'] = [];
     const started: { module: string; job: Job }[] = [];
     // The feature modules (their read APIs and jobs) are the detect role.
@@ -132,6 +133,7 @@ export async function startStack(config: Config, deps: StackDeps): Promise<Stack
       const parts = (await m.setup?.(ctx)) ?? {};
       if (parts.close) life.add(`module ${m.name}`, parts.close);
       if (parts.routes) routes.push(parts.routes);
+      if (parts.signedRoutes) signedRoutes.push(parts.signedRoutes);
       for (const job of parts.jobs ?? []) started.push({ module: m.name, job });
     }
 
@@ -225,7 +227,7 @@ export async function startStack(config: Config, deps: StackDeps): Promise<Stack
     const ingest = ingestRoutes(ingestDeps);
     const otlp = otlpRoutes({ ...ingestDeps, otlp: config.otlp });
     const kserve = kserveRoutes({ ...ingestDeps, answerWithinMs: config.collectors.kserve.answerWithinMs });
-    const app = createHttpApp({ authToken: config.server.authToken, registry, readiness, readinessDetail, routes: [...(roles.has('ingest') ? [ingest, otlp, kserve] : []), ...routes] });
+    const app = createHttpApp({ authToken: config.server.authToken, registry, readiness, readinessDetail, routes: [...(roles.has('ingest') ? [ingest, otlp, kserve] : []), ...routes], signedRoutes });
     const listen = async (name: string, port: number, listener: Parameters<typeof createHttpServer>[1]) => {
       const server = createHttpServer(config.server, listener);
       await new Promise<void>((resolve, reject) => {

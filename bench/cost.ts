@@ -5,7 +5,8 @@
 // rollup job's work is done (every complete hour sealed) and the report is timed after merges.
 // Also measured: the insert overhead of the rollups' insert-time view, the sealing time, storage per
 // table, and the raw-sample path beside the rollups. Writes its section of bench/RESULTS.md.
-// BENCH_COST_GPUS=64 runs one case only.
+// BENCH_COST_GPUS=64 runs one case only; BENCH_COST_DAYS=3 a shorter month (for profiling);
+// BENCH_COST_KEEP=1 keeps each case's data folder and prints its path, to study its statements afterwards.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +22,7 @@ import type { Store } from '../storage/store.js';
 import { machineLine, median, writeSection } from './results.js';
 
 const STEP_MS = 15_000;
-const DAYS = 30;
+const DAYS = Number(process.env.BENCH_COST_DAYS ?? 30);
 const DAY_MS = 86_400_000;
 const TARGET_MS = 2000;
 const RUNS = 7;
@@ -96,6 +97,7 @@ interface CaseResult {
   sealedHours: number;
   report: { median: number; min: number; max: number; sqlMs: number; load: string; merges: number; parts: number };
   rawSqlMs: number | null;
+  rawFailure: string;
   equal: string;
   storage: Map<string, { bytes: number; rows: number }>;
   overhead: Awaited<ReturnType<typeof insertOverhead>> | null;
@@ -174,6 +176,7 @@ async function runCase(gpus: number): Promise<CaseResult> {
     const cents = (x: number) => Math.round(x * 100);
     let rawQuery: UsageQuery = q;
     let rawSqlMs: number | null = null;
+    let rawFailure = '';
     let raw: Awaited<ReturnType<typeof queryUsage>>;
     try {
       const r0 = performance.now();
@@ -181,6 +184,7 @@ async function runCase(gpus: number): Promise<CaseResult> {
       rawSqlMs = performance.now() - r0;
       if (gpus <= 64) rawSqlMs = median([rawSqlMs, await sqlTime('cost_gpu_usage_raw'), await sqlTime('cost_gpu_usage_raw')]);
     } catch (e) {
+      rawFailure = /Timeout exceeded/.test((e as Error).message) ? 'over the 60 s statement limit' : `failed: ${(e as Error).message.slice(0, 80)}`;
       log(`raw path over 30 days failed (${(e as Error).message.slice(0, 200)}); comparing one day instead`);
       rawQuery = { ...q, fromMs: start + 10 * DAY_MS + 1_234_567, endMs: start + 11 * DAY_MS + 2_345_678 };
       rawQuery.previousFromMs = rawQuery.fromMs - (rawQuery.endMs - rawQuery.fromMs);
@@ -200,11 +204,12 @@ async function runCase(gpus: number): Promise<CaseResult> {
     return {
       gpus, samples, generatedS, sealS, sealedHours,
       report: { median: median(times), min: Math.min(...times), max: Math.max(...times), sqlMs: median(sqlTimes), load: loadBefore, merges: mergesLeft, parts },
-      rawSqlMs, equal, storage: await storage(store), overhead, totalCost: body.total.cost,
+      rawSqlMs, rawFailure, equal, storage: await storage(store), overhead, totalCost: body.total.cost,
     };
   } finally {
     await stack.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    if (process.env.BENCH_COST_KEEP) log(`kept ${dataDir} (database ${db})`);
+    else rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
@@ -215,10 +220,12 @@ const mib = (b: number | undefined) => `${((b ?? 0) / 2 ** 20).toFixed(1)} MiB`;
 const met = results.every((r) => r.report.median <= TARGET_MS);
 const lines = results.map((r) => {
   const st = (t: string) => r.storage.get(t);
-  return `| ${r.gpus} | ${r.samples.toLocaleString('en-US')} | **${r.report.median.toFixed(0)}** | ${r.report.min.toFixed(0)}–${r.report.max.toFixed(0)} | ${r.report.sqlMs.toFixed(0)} | ${r.rawSqlMs === null ? 'failed (one day compared)' : r.rawSqlMs.toFixed(0)} | ${r.report.load} | ${r.report.merges} | ${mib(st('gpu_samples')?.bytes)} | ${mib(st('cost_gpu_util')?.bytes)} | ${mib(st('cost_gpu_hourly')?.bytes)} (${(st('cost_gpu_hourly')?.rows ?? 0).toLocaleString('en-US')} rows) | ${r.sealedHours} h in ${r.sealS.toFixed(0)} s |`;
+  return `| ${r.gpus} | ${r.samples.toLocaleString('en-US')} | **${r.report.median.toFixed(0)}** | ${r.report.min.toFixed(0)}–${r.report.max.toFixed(0)} | ${r.report.sqlMs.toFixed(0)} | ${r.rawSqlMs === null ? `${r.rawFailure} (one day compared)` : r.rawSqlMs.toFixed(0)} | ${r.report.load} | ${r.report.merges} | ${mib(st('gpu_samples')?.bytes)} | ${mib(st('cost_gpu_util')?.bytes)} | ${mib(st('cost_gpu_hourly')?.bytes)} (${(st('cost_gpu_hourly')?.rows ?? 0).toLocaleString('en-US')} rows) | ${r.sealedHours} h in ${r.sealS.toFixed(0)} s |`;
 });
 const ov = results.find((r) => r.overhead)?.overhead;
-writeSection(
+// A shorter month is a profiling run: it prints, and leaves the month's figures in RESULTS.md alone.
+if (DAYS !== 30) console.log('BENCH_COST_DAYS set: bench/RESULTS.md not written');
+else writeSection(
   'cost',
   `${machineLine('embedded engine (chdb); the machine is shared with other work, so the 1-minute load average is given beside each figure')}
 Data: DCGM_FI_DEV_GPU_UTIL every ${STEP_MS / 1000} s for ${DAYS} days (a 20-minute scrape gap per GPU per day, one pod per GPU per day, an eighth of the GPUs unallocated, a price change mid-window), generated in the engine a day per statement (materialised views included): ${results.map((r) => `${r.gpus} GPUs in ${r.generatedS.toFixed(0)} s`).join(', ')}.
@@ -232,5 +239,5 @@ ${lines.join('\n')}
 
 Rollups against the raw path: ${results.map((r) => `${r.gpus} GPUs ${r.equal}`).join('; ')}.
 ${ov ? `Insert overhead of the rollups at insert (their view counting samples per hour, and the \`samples\` column): ${ov.samples.toLocaleString('en-US')} samples generated into a database without them in ${ov.without.toFixed(0)} ms and with them in ${ov.with.toFixed(0)} ms (median of 3 alternating rounds): ${(((ov.with - ov.without) / ov.without) * 100).toFixed(0)} %. Sealing is the rollup job's work, off the insert path: ${results.map((r) => `${((r.sealS * 1000) / r.sealedHours).toFixed(0)} ms per fleet-hour at ${r.gpus} GPUs`).join(', ')}.` : ''}
-"Raw SQL" at more than 64 GPUs is one run (the median of 3 below).`,
+"Raw SQL" is the median of 3 runs at 64 GPUs and one run above that.`,
 );

@@ -141,6 +141,11 @@ if (baseline) {
 let kafka: Run | null = null;
 let kafkaTrusted: Run | null = null;
 let kafkaDiscard: Run | null = null;
+// The same path on the other data-path client (kafka.client: platformatic), and with its lz4.
+let kafkaPlat: Run | null = null;
+let kafkaPlatLz4: Run | null = null;
+let kafkaPlatTrusted: Run | null = null;
+let kafkaPlatDiscard: Run | null = null;
 let clients: (ClientResult | ({ error: string } & (typeof CASES)[number]))[] = [];
 let brokers = process.env.KAFKA_BROKERS;
 let startedBroker = false;
@@ -152,9 +157,16 @@ if (!brokers) {
 const TRUST_KEY = 'bench-only-trusted-producer-key-0123456789';
 try {
   const kenv = (tag: string, extra: Record<string, string> = {}) => ({ KAFKA_BROKERS: brokers!, MLOBS_KAFKA_TOPIC_PREFIX: `bench${tag}${Date.now()}.`, ...extra });
-  kafka = await throughStack('kafka', kenv('k'));
-  kafkaTrusted = await throughStack('ktrusted', kenv('t', { MLOBS_KAFKA_TRUSTED_PRODUCER_KEY: TRUST_KEY }));
-  kafkaDiscard = await throughStack('kdiscard', kenv('d', { MLOBS_KAFKA_TRUSTED_PRODUCER_KEY: TRUST_KEY }), REPO, { discard: true });
+  const kjs = { MLOBS_KAFKA_CLIENT: 'kafkajs' };
+  const plat = { MLOBS_KAFKA_CLIENT: 'platformatic' };
+  // The clients alternate, so that the machine's load changes between runs weigh on both alike.
+  kafka = await throughStack('kafka', kenv('k', kjs));
+  kafkaPlat = await throughStack('kplat', kenv('p', plat));
+  kafkaPlatLz4 = await throughStack('kplatlz4', kenv('z', { ...plat, MLOBS_KAFKA_COMPRESSION: 'lz4' }));
+  kafkaTrusted = await throughStack('ktrusted', kenv('t', { ...kjs, MLOBS_KAFKA_TRUSTED_PRODUCER_KEY: TRUST_KEY }));
+  kafkaPlatTrusted = await throughStack('kplattrusted', kenv('pt', { ...plat, MLOBS_KAFKA_TRUSTED_PRODUCER_KEY: TRUST_KEY }));
+  kafkaDiscard = await throughStack('kdiscard', kenv('d', { ...kjs, MLOBS_KAFKA_TRUSTED_PRODUCER_KEY: TRUST_KEY }), REPO, { discard: true });
+  kafkaPlatDiscard = await throughStack('kplatdiscard', kenv('pd', { ...plat, MLOBS_KAFKA_TRUSTED_PRODUCER_KEY: TRUST_KEY }), REPO, { discard: true });
   // The Kafka leg alone, each client, in this process (bench/kafka-clients.ts): the produce + consume ceiling.
   for (const c of CASES.filter((c) => c.perSend === 1000 && (c.compression === 'none' || c.compression === 'lz4'))) {
     const r = await runCase(brokers.split(','), c, N, `ingest${clients.length}`);
@@ -164,7 +176,7 @@ try {
   if (baseline) {
     for (let i = 0; i < ROUNDS; i++) {
       baseline.kafka.push((await throughStack(`kbase${i}`, kenv(`b${i}`), baselineTree!)).rate);
-      baseline.kafkaCurrent.push(i === 0 ? kafka.rate : (await throughStack(`kcur${i}`, kenv(`c${i}`))).rate);
+      baseline.kafkaCurrent.push(i === 0 ? kafka.rate : (await throughStack(`kcur${i}`, kenv(`c${i}`, kjs))).rate);
     }
     console.log(`kafka, baseline ${baseline.rev}: ${baseline.kafka.map(Math.round).join(', ')}; this tree: ${baseline.kafkaCurrent.map(Math.round).join(', ')} events/s`);
   }
@@ -197,8 +209,12 @@ Per core-second: events (or rows) per second of CPU the process measured got, wh
 ${line('HTTP → in-process bus → embedded ClickHouse', embedded)}
 ${line('HTTP → in-process bus → sink discarding the rows', embeddedDiscard, false)}
 ${line('HTTP → Kafka (kafkajs, local KRaft broker) → embedded ClickHouse', kafka)}
-${line('the same with kafka.trustedProducerKey (sink skips validation of signed events)', kafkaTrusted)}
+${line('HTTP → Kafka (platformatic, local KRaft broker) → embedded ClickHouse', kafkaPlat)}
+${line('HTTP → Kafka (platformatic, kafka.compression lz4) → embedded ClickHouse', kafkaPlatLz4)}
+${line('HTTP → Kafka (kafkajs) with kafka.trustedProducerKey (sink skips validation of signed events)', kafkaTrusted)}
+${line('HTTP → Kafka (platformatic) with kafka.trustedProducerKey', kafkaPlatTrusted)}
 ${line('HTTP → Kafka (kafkajs, trusted key) → sink discarding the rows', kafkaDiscard, false)}
+${line('HTTP → Kafka (platformatic, trusted key) → sink discarding the rows', kafkaPlatDiscard, false)}
 ${clients.map(clientLine).join('\n')}${
     baseline
       ? `

@@ -5,7 +5,7 @@ import { silentLogger } from '../core/log.js';
 import { MlobsError } from '../core/errors.js';
 import { freePort } from '../test/helpers/process.js';
 import type { Kafka } from 'kafkajs';
-import { KafkaBus } from './kafka-bus.js';
+import { KAFKA_DATA_CLIENTS, KafkaBus, type KafkaDataClient } from './kafka-bus.js';
 
 const BOUND_MS = 300;
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -28,8 +28,8 @@ async function silentBroker(): Promise<string> {
   return `127.0.0.1:${(srv.address() as { port: number }).port}`;
 }
 
-function bus(broker: string): KafkaBus {
-  const b = new KafkaBus({ brokers: [broker], clientId: 'test', numPartitions: 1, publishTimeoutMs: BOUND_MS, probeIntervalMs: 50, logger: silentLogger });
+function bus(broker: string, dataClient: KafkaDataClient): KafkaBus {
+  const b = new KafkaBus({ brokers: [broker], clientId: 'test', numPartitions: 1, publishTimeoutMs: BOUND_MS, probeIntervalMs: 50, logger: silentLogger, dataClient });
   cleanup.push(() => b.close());
   return b;
 }
@@ -46,23 +46,23 @@ async function publishError(b: KafkaBus): Promise<{ err: MlobsError; ms: number 
   return { err: err as MlobsError, ms: Date.now() - t0 };
 }
 
-describe('KafkaBus without a reachable broker', () => {
+describe.each(KAFKA_DATA_CLIENTS)('KafkaBus with the %s client without a reachable broker', (client) => {
   it('fails a publish to a broker that never answers with a retryable kafka_unavailable naming the brokers, in about publishTimeoutMs', async () => {
     const broker = await silentBroker();
-    const b = bus(broker);
+    const b = bus(broker, client);
     expect(b.health()).toEqual({ up: true });
     const { err, ms } = await publishError(b);
     expect(err).toMatchObject({ reason: 'kafka_unavailable', retryable: true });
     expect(err.message).toContain(broker);
     expect(err.message).toContain('kafka.publishTimeoutMs');
-    // kafkajs alone would wait its 10 s request timeout per attempt, five times over.
+    // Either client alone would wait its 10 s request timeout per attempt, five times over.
     expect(ms).toBeGreaterThanOrEqual(BOUND_MS - 5);
     expect(ms).toBeLessThan(5_000);
   });
 
   it('reports itself down once a publish failed, and fails the next publishes at once instead of waiting again', async () => {
     const broker = await silentBroker();
-    const b = bus(broker);
+    const b = bus(broker, client);
     await publishError(b);
     const health = b.health();
     expect(health.up).toBe(false);
@@ -75,7 +75,7 @@ describe('KafkaBus without a reachable broker', () => {
 
   it('treats a refused connection as the brokers being unavailable', async () => {
     const broker = `127.0.0.1:${await freePort()}`;
-    const b = bus(broker);
+    const b = bus(broker, client);
     const { err } = await publishError(b);
     expect(err).toMatchObject({ reason: 'kafka_unavailable', retryable: true });
     expect(err.message).toContain(broker);
@@ -102,10 +102,18 @@ function fakeConsumerClient() {
   return { client, emit, runs: () => runs };
 }
 
+describe('KafkaBus options', () => {
+  it('refuses an unknown data client and lz4 on kafkajs, naming the setting', () => {
+    const o = { brokers: ['127.0.0.1:9'], clientId: 'test', numPartitions: 1, publishTimeoutMs: BOUND_MS, logger: silentLogger };
+    expect(() => new KafkaBus({ ...o, dataClient: 'rdkafka' as KafkaDataClient })).toThrow(/kafka\.client must be one of kafkajs, platformatic, got "rdkafka"/);
+    expect(() => new KafkaBus({ ...o, dataClient: 'kafkajs', compression: 'lz4' })).toThrow(/kafka\.compression lz4 needs kafka\.client platformatic/);
+  });
+});
+
 describe('KafkaBus consumers', () => {
   it('restarts a consumer that crashed on an error kafkajs does not restart for, and is unready until it has rejoined', async () => {
     const f = fakeConsumerClient();
-    const b = new KafkaBus({ brokers: ['127.0.0.1:9'], clientId: 'test', numPartitions: 1, publishTimeoutMs: BOUND_MS, logger: silentLogger, client: f.client });
+    const b = new KafkaBus({ brokers: ['127.0.0.1:9'], clientId: 'test', numPartitions: 1, publishTimeoutMs: BOUND_MS, logger: silentLogger, client: f.client, dataClient: 'kafkajs' });
     cleanup.push(() => b.close());
     await b.consume({ topics: ['t'], groupId: 'g', maxBatchSize: 10, maxWaitMs: 10, handler: async () => {} });
     expect(f.runs()).toBe(1);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Kafka } from 'kafkajs';
 import { silentLogger } from '../core/log.js';
-import { KafkaPublisher } from './kafka-publisher.js';
+import { KafkaPublisher, kafkajsProducers } from './kafka-publisher.js';
 import { waitUntil } from '../test/helpers/eventually.js';
 
 /** A kafkajs stand-in whose producers record their sends; a send to topic `fail` is held until released, then fails as a lost connection does. */
@@ -37,7 +37,7 @@ const until = (what: string, check: () => boolean | Promise<boolean>, timeoutMs 
 describe('KafkaPublisher', () => {
   it('never sends a batch on a producer whose earlier send failed, and sends one batch at a time per producer', async () => {
     const f = fakeKafka();
-    const p = new KafkaPublisher(f.kafka, { brokers: ['k:9092'], publishTimeoutMs: 60_000, probeIntervalMs: 1, logger: silentLogger, now: Date.now });
+    const p = new KafkaPublisher(kafkajsProducers(f.kafka), { brokers: ['k:9092'], publishTimeoutMs: 60_000, probeIntervalMs: 1, logger: silentLogger, now: Date.now });
     const failed = p.publish('fail', [{ value: 'a' }]).catch((e) => e);
     const queued = p.publish('ok', [{ value: 'b' }]).catch((e) => e);
     await until("the first send reached the producer", () => f.heldCount() === 1);

@@ -1,4 +1,4 @@
-import { CompressionTypes, Partitioners, type Kafka, type Producer, type RetryOptions } from 'kafkajs';
+import { CompressionTypes, Partitioners, type Kafka, type RetryOptions } from 'kafkajs';
 import type { Logger } from '../core/log.js';
 import { MlobsError, errorMessage } from '../core/errors.js';
 import type { OutgoingMessage } from './bus.js';
@@ -18,9 +18,49 @@ export interface KafkaPublisherOptions {
   now: () => number;
 }
 
+/**
+ * One idempotent producer (acks all) of whichever Kafka client the bus uses: KafkaPublisher owns the
+ * retry, retire and probe logic, so that both clients keep exactly the same delivery guarantees.
+ */
+export interface BusProducer {
+  /** Resolves once the producer is connected (and holds its producer id); bounded by the client's retries. */
+  connect(): Promise<void>;
+  send(topic: string, messages: OutgoingMessage[], timeoutMs: number): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+export interface ProducerClient {
+  producer(): BusProducer;
+  /** True for faults that waiting may cure (the broker unreachable, a leader moving), as the client itself decides. */
+  isTransient(e: unknown): boolean;
+}
+
+/** The kafkajs producers of the stack: idempotent, one request in flight, Java-compatible partitioning. */
+export function kafkajsProducers(kafka: Kafka): ProducerClient {
+  return {
+    producer: () => {
+      const producer = kafka.producer({
+        allowAutoTopicCreation: false,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        retry: KAFKA_RETRY,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
+      return {
+        connect: () => producer.connect(),
+        disconnect: () => producer.disconnect(),
+        send: async (topic, messages, timeoutMs) => {
+          await producer.send({ topic, acks: -1, timeout: timeoutMs, compression: CompressionTypes.None, messages: messages.map((m) => ({ key: m.key ?? null, value: m.value, ...(m.headers ? { headers: m.headers } : {}) })) });
+        },
+      };
+    },
+    isTransient: isKafkajsTransient,
+  };
+}
+
 /** A producer with the sends still running on it. */
 interface ProducerSlot {
-  producer: Producer;
+  producer: BusProducer;
   ready: Promise<void>;
   /** Settles when the last send queued on this producer has settled. */
   tail: Promise<unknown>;
@@ -46,7 +86,7 @@ export class KafkaPublisher {
   private closed = false;
 
   constructor(
-    private readonly kafka: Kafka,
+    private readonly client: ProducerClient,
     private readonly opts: KafkaPublisherOptions,
   ) {
     if (!(opts.publishTimeoutMs > 0)) throw new RangeError('publishTimeoutMs must be positive');
@@ -63,13 +103,7 @@ export class KafkaPublisher {
   }
 
   private newSlot(): ProducerSlot {
-    const producer = this.kafka.producer({
-      allowAutoTopicCreation: false,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      retry: KAFKA_RETRY,
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
+    const producer = this.client.producer();
     const ready = producer.connect();
     ready.catch(() => {}); // observed by the sends (or the probe) that wait on it
     return { producer, ready, tail: ready, inFlight: new Set(), retired: false };
@@ -152,7 +186,7 @@ export class KafkaPublisher {
     // in fact been written, the broker would take that send for a duplicate and drop it, though acknowledged.
     const send = slot.tail.then(() => {
       if (slot.retired) throw new Retired();
-      return slot.producer.send({ topic, acks: -1, timeout: this.opts.publishTimeoutMs, compression: CompressionTypes.None, messages: messages.map((m) => ({ key: m.key ?? null, value: m.value, ...(m.headers ? { headers: m.headers } : {}) })) });
+      return slot.producer.send(topic, messages, this.opts.publishTimeoutMs);
     });
     const settled = () => slot.inFlight.delete(send);
     // Retired here, before the next queued send looks, not when this publish's await resumes (later ticks).
@@ -166,7 +200,8 @@ export class KafkaPublisher {
       ]);
     } catch (e) {
       // Any failed send retires its producer: kafkajs hands a failed batch's sequence numbers to the
-      // next batch, which the broker would drop as a duplicate if the failed one had in fact been written.
+      // next batch, which the broker would drop as a duplicate if the failed one had in fact been written
+      // (@platformatic/kafka likewise advances its sequence numbers only when a send succeeded).
       this.retire(slot);
       if (e instanceof Retired) throw this.unavailable(`an earlier publish on the same connection failed (${this.down?.error ?? 'see the log'})`);
       if (e instanceof Deadline) {
@@ -174,7 +209,7 @@ export class KafkaPublisher {
         this.markDown(why);
         throw this.unavailable(why);
       }
-      if (isTransient(e)) {
+      if (this.client.isTransient(e)) {
         this.markDown(short(e));
         throw this.unavailable(`publish to ${topic} failed: ${short(e)}`, e);
       }
@@ -199,7 +234,7 @@ export class KafkaPublisher {
 }
 
 /** True for faults that waiting may cure (the broker unreachable, a leader moving), as kafkajs itself decides. */
-function isTransient(e: unknown): boolean {
+function isKafkajsTransient(e: unknown): boolean {
   let root: any = e;
   while (root?.cause) root = root.cause;
   return (e as any)?.name === 'KafkaJSNumberOfRetriesExceeded' || (e as any)?.retriable === true || root?.retriable === true;

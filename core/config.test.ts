@@ -101,4 +101,12 @@ describe('parseDurationMs', () => {
     expect(() => validateConfig({ kafka: { publishTimeoutMs: 0 } })).toThrow(/kafka\.publishTimeoutMs: must be a positive duration/);
     expect(() => validateConfig({ kafka: { publishTimeoutMs: '10m' } })).toThrow(/kafka\.publishTimeoutMs: at most 2m/);
   });
+
+  it('takes the Kafka client from kafka.client or MLOBS_KAFKA_CLIENT (platformatic unless told), refuses an unknown one by name, and lz4 only with platformatic', () => {
+    expect(validateConfig({}).kafka).toMatchObject({ client: 'platformatic', compression: 'none' });
+    expect(loadConfig({ env: { MLOBS_KAFKA_CLIENT: 'kafkajs' } }).kafka.client).toBe('kafkajs');
+    expect(loadConfig({ env: { MLOBS_KAFKA_CLIENT: 'platformatic', MLOBS_KAFKA_COMPRESSION: 'lz4' } }).kafka).toMatchObject({ client: 'platformatic', compression: 'lz4' });
+    expect(() => validateConfig({ kafka: { client: 'rdkafka' } })).toThrow(/kafka\.client/);
+    expect(() => validateConfig({ kafka: { client: 'kafkajs', compression: 'lz4' } })).toThrow(/kafka\.compression: lz4 needs kafka\.client: platformatic/);
+  });
 });

@@ -154,8 +154,16 @@ export const baseConfigShape = {
         // A secret shared by the mlobs processes only: events their ingest validated are published
         // signed with it, and the sink does not validate them again (bus/trust.ts says the trade-offs).
         trustedProducerKey: z.string().min(32, 'at least 32 characters').optional(),
+        // The client of the data path (ingest publishes, sink consumes); README "Kafka client" has the
+        // measurements behind the default. Topic creation, leases and membership use kafkajs either way.
+        client: z.enum(['kafkajs', 'platformatic']).default('platformatic'),
+        // Batch compression of what mlobs publishes; lz4 is offered by the platformatic client only.
+        compression: z.enum(['none', 'lz4']).default('none'),
       })
       .strict()
+      .superRefine((k, ctx) => {
+        if (k.compression !== 'none' && k.client !== 'platformatic') ctx.addIssue({ code: 'custom', path: ['compression'], message: `${k.compression} needs kafka.client: platformatic (kafkajs has no lz4 codec built in)` });
+      })
       .prefault({}),
     bus: z
       .object({
@@ -319,6 +327,10 @@ export function loadConfig<S extends z.ZodType<BaseConfig> = typeof baseConfigSc
   if (env.KAFKA_BROKERS) set(['kafka', 'brokers'], list(env.KAFKA_BROKERS));
   if (env.MLOBS_KAFKA_TOPIC_PREFIX) set(['kafka', 'topicPrefix'], env.MLOBS_KAFKA_TOPIC_PREFIX);
   if (env.MLOBS_KAFKA_TRUSTED_PRODUCER_KEY) set(['kafka', 'trustedProducerKey'], env.MLOBS_KAFKA_TRUSTED_PRODUCER_KEY);
+  if (env.MLOBS_KAFKA_CLIENT) set(['kafka', 'client'], env.MLOBS_KAFKA_CLIENT);
+  if (env.MLOBS_KAFKA_COMPRESSION) set(['kafka', 'compression'], env.MLOBS_KAFKA_COMPRESSION);
+  // A secret like the token: from a Kubernetes Secret through the environment rather than a config file.
+  if (env.MLOBS_MLFLOW_WEBHOOK_SECRET) set(['registry', 'mlflow', 'secret'], env.MLOBS_MLFLOW_WEBHOOK_SECRET);
   if (env.MLOBS_DCGM_TARGETS) set(['collectors', 'dcgm', 'targets'], list(env.MLOBS_DCGM_TARGETS));
   if (env.MLOBS_PORT) set(['server', 'port'], envInt('MLOBS_PORT'));
   if (env.MLOBS_HOST) set(['server', 'host'], env.MLOBS_HOST);

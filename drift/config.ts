@@ -36,6 +36,9 @@ export const referenceSpecSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('upload') }).strict(),
   // Another model_version: over the current window (canary, shadow) unless from/to give a stored window of it.
   z.object({ type: z.literal('version'), version: z.string().min(1).max(128), from: timestampMs.optional(), to: timestampMs.optional() }).strict(),
+  // The version that held a registry alias (MLflow `champion`) before its current holder, over the
+  // time it held it (reference/alias.ts); `last` keeps only the end of that window.
+  z.object({ type: z.literal('alias'), alias: z.string().min(1).max(256), last: durationMs.optional() }).strict(),
 ]);
 export type ReferenceSpec = z.infer<typeof referenceSpecSchema>;
 
@@ -172,9 +175,18 @@ export const driftConfigSchema = z
         distance: z.enum(['euclidean', 'cosine']).default('euclidean'),
         sigmas: z.number().positive().default(3),
         chunks: z.number().int().min(3).max(100).default(10),
-        /** ratio: per-component KS at level alpha after the correction; drift when the drifted share >= threshold. */
+        /**
+         * ratio: per-component KS at level alpha after the correction; drift when the drifted share >= threshold.
+         * The KS tests run on a seeded sample of about sampleSize vectors a side (0: every vector): their cost is vectors × components.
+         */
         ratio: z
-          .object({ alpha: pThreshold.default(0.05), correction: z.enum(['none', 'bonferroni', 'bh']).default('bh'), threshold: z.number().gt(0).max(1).default(0.2) })
+          .object({
+            alpha: pThreshold.default(0.05),
+            correction: z.enum(['none', 'bonferroni', 'bh']).default('bh'),
+            threshold: z.number().gt(0).max(1).default(0.2),
+            sampleSize: z.number().int().min(0).default(20_000),
+            seed: z.number().int().min(0).default(0),
+          })
           .strict()
           .prefault({}),
         /** Grid cells per component for the KS statistic of `ratio` (D is evaluated at the cell bounds). */

@@ -94,4 +94,54 @@ export const DRIFT_MIGRATIONS: Migration[] = [
   },
   // Uploaded references carry embeddings like predictions (the same column, so both sides read as one UNION).
   { id: 210, name: 'drift_reference_rows.embeddings', statements: (db) => [`ALTER TABLE ${db}.drift_reference_rows ADD COLUMN IF NOT EXISTS embeddings Map(String, Array(Float32))`] },
+  {
+    id: 240,
+    name: 'embeddings one vector a row (prediction_embeddings, drift_reference_embeddings)',
+    // Cluster mode: a vector lives on the shard of its prediction (upload row), where the view writes it.
+    shardingKeys: { prediction_embeddings: 'cityHash64(model, prediction_id)', drift_reference_embeddings: 'cityHash64(model, version, row)' },
+    statements: (db, r) => [
+      // Reading em[name] out of the Map(String, Array(Float32)) column costs 2-3x reading a plain
+      // Array(Float32) column for the same aggregate (bench/RESULTS.md notes, bench:drift-embeddings),
+      // and a (model, name, time range) read of the map scans every name's vectors. Here each vector is a row of its own, ordered so such a read
+      // is a range scan; the views fill the tables at insert, the INSERTs below back-fill what was
+      // stored before (after the views exist, so nothing falls in between; a re-run only repeats
+      // rows that ReplacingMergeTree and the readers' FINAL fold away).
+      `CREATE TABLE IF NOT EXISTS ${db}.prediction_embeddings (
+        model LowCardinality(String),
+        name LowCardinality(String),
+        ts DateTime64(3, 'UTC'),
+        prediction_id String,
+        model_version LowCardinality(String),
+        segments Map(String, String),
+        vector Array(Float32)
+      ) ENGINE = ReplacingMergeTree
+      PARTITION BY toYYYYMMDD(ts)
+      ORDER BY (model, name, ts, prediction_id)
+      TTL toDateTime(ts) + INTERVAL ${r.predictions} DAY
+      SETTINGS ${DEDUP}`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.prediction_embeddings_mv TO ${db}.prediction_embeddings AS ${predictionVectors(db)}`,
+      `INSERT INTO ${db}.prediction_embeddings ${predictionVectors(db)}`,
+      `CREATE TABLE IF NOT EXISTS ${db}.drift_reference_embeddings (
+        model LowCardinality(String),
+        version String,
+        name LowCardinality(String),
+        row UInt64,
+        segments Map(String, String),
+        vector Array(Float32)
+      ) ENGINE = ReplacingMergeTree
+      ORDER BY (model, version, name, row)
+      SETTINGS ${DEDUP}`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.drift_reference_embeddings_mv TO ${db}.drift_reference_embeddings AS ${referenceVectors(db)}`,
+      `INSERT INTO ${db}.drift_reference_embeddings ${referenceVectors(db)}`,
+    ],
+  },
 ];
+
+/** One row per (prediction, embedding name): the select of the view and of the back-fill. */
+function predictionVectors(db: string): string {
+  return `SELECT model, name, ts, prediction_id, model_version, segments, vector FROM ${db}.predictions ARRAY JOIN mapKeys(embeddings) AS name, mapValues(embeddings) AS vector`;
+}
+
+function referenceVectors(db: string): string {
+  return `SELECT model, version, name, row, segments, vector FROM ${db}.drift_reference_rows ARRAY JOIN mapKeys(embeddings) AS name, mapValues(embeddings) AS vector`;
+}

@@ -13,6 +13,8 @@ export interface HttpAppOptions {
   readinessDetail?: () => Record<string, unknown>;
   /** Every route of the stack (ingest, features' routes), mounted at the root behind the auth. */
   routes: Router[];
+  /** Routes that authenticate each request themselves (webhook signatures): mounted before the bearer auth. */
+  signedRoutes?: Router[];
 }
 
 /** The one HTTP edge: health, readiness and self-metrics, then every contributed route behind one auth, then a JSON 404. */
@@ -31,6 +33,7 @@ export function createHttpApp(opts: HttpAppOptions): Express {
     res.setHeader('Content-Type', opts.registry.contentType);
     res.send(await opts.registry.metrics());
   });
+  for (const r of opts.signedRoutes ?? []) app.use(r);
   for (const r of opts.routes) app.use(auth, r);
   app.use((_req, res) => {
     res.status(404).json({ error: 'no such endpoint', reason: 'not_found' });

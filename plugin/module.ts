@@ -61,6 +61,11 @@ export interface Command<C = unknown> {
 export interface ModuleParts {
   /** Routes mounted at the API root, behind the same bearer auth as ingest. */
   routes?: Router;
+  /**
+   * Routes that authenticate every request themselves (a webhook verified by its signature), for
+   * senders that cannot present the stack's bearer token; mounted ahead of the bearer auth.
+   */
+  signedRoutes?: Router;
   jobs?: Job[];
   /** Releases what setup opened, after every job stopped. */
   close?: () => Promise<void>;
@@ -70,7 +75,7 @@ export interface ModuleParts {
  * A feature plugged into the stack: its config section, tables, commands, routes and jobs. The
  * composition root assembles the config schema, the migrations, the router and the CLI from the
  * module list (app/modules.ts). Migration ids are namespaced per module (foundation 1-99, cost
- * 100-199, drift 200-299, alerting 300-399). The module's config section is `config[name]`.
+ * 100-199, drift 200-299, alerting 300-399, registry 400-499). The module's config section is `config[name]`.
  */
 export interface StackModule<S extends z.ZodType = z.ZodType, N extends string = string> {
   /** Its name, which is also the key of its config section. */

@@ -6,6 +6,7 @@ import { classifyClickHouseError } from './errors.js';
 import { resyncingConnection } from './chdb-session.js';
 import { PROFILE_QUERY, READ_LIMITS, checkReaderSession, readerRequestSettings, type ReaderProfile } from './reader-settings.js';
 import { readOnlyRefusal } from './read-guard.js';
+import { compactEachRow } from './insert-body.js';
 
 export interface StoreOptions {
   /** ClickHouse server URL; absent means the embedded engine in `dataDir`. */
@@ -161,14 +162,7 @@ class ClickHouseStore implements Store {
     // session-wide SET and the token would then apply to every later insert.
     const list = [opts.dedupToken ? `insert_deduplication_token = '${opts.dedupToken}'` : '', this.extraInsertSettings].filter(Boolean);
     const settings = list.length ? ` SETTINGS ${list.join(', ')}` : '';
-    // JSONCompactEachRow: the engine parses it about a third faster than JSONEachRow (measured),
-    // since column names are not repeated per row. Rows of one batch share one shape.
-    const columns = Object.keys(rows[0]!);
-    let body = '';
-    for (const r of rows) {
-      const rec = r as Record<string, unknown>;
-      body += JSON.stringify(columns.map((c) => rec[c] ?? null)) + '\n';
-    }
+    const { columns, body } = compactEachRow(rows);
     try {
       const cols = columns.map((c) => '`' + c.replace(/`/g, '') + '`').join(', ');
       const res = await this.writer.exec({ query: `INSERT INTO ${this.database}.${table} (${cols})${settings} FORMAT JSONCompactEachRow`, values: Readable.from([body]) });

@@ -1,5 +1,6 @@
 // The whole collection path on the real Kafka broker (started by the test command): mlobs runs as
 // a child process, exactly as `mlobs up` with KAFKA_BROKERS, and is killed with SIGKILL mid-stream.
+// Once per Kafka client of the data path (kafka.client), each with its own topics, group and storage.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -9,49 +10,50 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { eventually } from './helpers/stack.js';
 import { freePort, spawnMlobs, waitReady } from './helpers/process.js';
+import { KAFKA_DATA_CLIENTS } from '../bus/kafka-bus.js';
 
 const BROKERS = process.env.KAFKA_BROKERS;
 if (!BROKERS) throw new Error('KAFKA_BROKERS is not set: run the tests with `npm test`, which starts the broker');
 
 const RUN = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-const PREFIX = `e2e${RUN}.`;
-const dataDir = mkdtempSync(join(tmpdir(), 'mlobs-e2e-'));
-const configFile = join(dataDir, '..', `mlobs-e2e-${RUN}.yaml`);
-// Small batches so that a kill lands between inserts and commits.
-writeFileSync(configFile, `kafka:\n  groupId: sink-${RUN}\n  numPartitions: 3\nsink:\n  batchMaxRows: 400\n  batchMaxWaitMs: 50ms\n`);
-
-let port: number;
-let child: ReturnType<typeof spawnMlobs> | null = null;
-const url = () => `http://127.0.0.1:${port}`;
-
-async function startMlobs() {
-  child = spawnMlobs(['up', '--config', configFile, '--port', String(port), '--data-dir', dataDir], {
-    KAFKA_BROKERS: BROKERS!,
-    MLOBS_KAFKA_TOPIC_PREFIX: PREFIX,
-    KAFKAJS_NO_PARTITIONER_WARNING: '1',
-  });
-  await waitReady(`${url()}/readyz`, child);
-}
-
-async function sql(query: string): Promise<any[]> {
-  const res = await fetch(`${url()}/v1/sql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
-  const body = (await res.json()) as any;
-  if (!res.ok) throw new Error(body.error);
-  return body.data;
-}
-
 const T0 = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 86_400_000;
 const prediction = (i: number, model = 'kafka-model') => ({ model, prediction_id: `p-${i}`, timestamp: T0 + i, features: { x: i % 97, c: `c${i % 5}` }, prediction: i % 2 });
 
-beforeAll(async () => {
-  port = await freePort();
-  await startMlobs();
-});
-afterAll(async () => {
-  child?.kill('SIGTERM');
-});
+describe.each(KAFKA_DATA_CLIENTS)('mlobs up with KAFKA_BROKERS and the %s client', (client) => {
+  const PREFIX = `e2e${client}${RUN}.`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'mlobs-e2e-'));
+  const configFile = join(dataDir, '..', `mlobs-e2e-${client}-${RUN}.yaml`);
+  // Small batches so that a kill lands between inserts and commits.
+  writeFileSync(configFile, `kafka:\n  client: ${client}\n  groupId: sink-${client}-${RUN}\n  numPartitions: 3\nsink:\n  batchMaxRows: 400\n  batchMaxWaitMs: 50ms\n`);
 
-describe('mlobs up with KAFKA_BROKERS', () => {
+  let port: number;
+  let child: ReturnType<typeof spawnMlobs> | null = null;
+  const url = () => `http://127.0.0.1:${port}`;
+
+  async function startMlobs() {
+    child = spawnMlobs(['up', '--config', configFile, '--port', String(port), '--data-dir', dataDir], {
+      KAFKA_BROKERS: BROKERS!,
+      MLOBS_KAFKA_TOPIC_PREFIX: PREFIX,
+      KAFKAJS_NO_PARTITIONER_WARNING: '1',
+    });
+    await waitReady(`${url()}/readyz`, child);
+  }
+
+  async function sql(query: string): Promise<any[]> {
+    const res = await fetch(`${url()}/v1/sql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+    const body = (await res.json()) as any;
+    if (!res.ok) throw new Error(body.error);
+    return body.data;
+  }
+
+  beforeAll(async () => {
+    port = await freePort();
+    await startMlobs();
+  });
+  afterAll(async () => {
+    child?.kill('SIGTERM');
+  });
+
   it('moves predictions posted over HTTP through Kafka into storage', async () => {
     const res = await fetch(`${url()}/v1/predictions`, { method: 'POST', body: JSON.stringify([0, 1, 2].map((i) => prediction(i, 'http-model'))) });
     expect(res.status).toBe(202);

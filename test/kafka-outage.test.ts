@@ -1,6 +1,7 @@
 // A Kafka outage against a real broker: this file starts its OWN broker (not the test command's on
 // 19092, which other files share), stops it for a while mid-stream and starts it again.
 // Port: MLOBS_OUTAGE_KAFKA_PORT, or a free one (the controller listener takes the next port too).
+// Run once per Kafka client of the data path (kafka.client), one after the other on the same broker.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { feed, testStack } from './helpers/stack.js';
 import { REPO, freePort } from './helpers/process.js';
 import { waitUntil } from './helpers/eventually.js';
+import { KAFKA_DATA_CLIENTS } from '../bus/kafka-bus.js';
 
 const run = promisify(execFile);
 const PUBLISH_TIMEOUT_MS = 2_000;
@@ -18,11 +20,10 @@ const PUBLISH_TIMEOUT_MS = 2_000;
 const ANSWER_BOUND_MS = 2 * PUBLISH_TIMEOUT_MS;
 const OUTAGE_MS = 15_000;
 const BATCH = 50;
-const MODEL = `outage-${Date.now().toString(36)}`;
+const RUN = Date.now().toString(36);
 
 const kafkaDir = mkdtempSync(join(tmpdir(), 'mlobs-outage-kafka-'));
 let port = 0;
-let stack: Awaited<ReturnType<typeof testStack>> | null = null;
 const kafka = (cmd: 'start' | 'stop') => run('bash', [join(REPO, 'deploy/kafka/kafka.sh'), cmd, '--port', String(port), '--dir', kafkaDir], { timeout: 120_000 });
 
 const portFree = (p: number) =>
@@ -47,18 +48,27 @@ const until = (what: string, check: () => boolean | Promise<boolean>, timeoutMs 
 beforeAll(async () => {
   port = await pickPort();
   await kafka('start');
-  stack = await testStack({
-    kafka: { brokers: [`127.0.0.1:${port}`], topicPrefix: `${MODEL}.`, groupId: `${MODEL}-sink`, publishTimeoutMs: PUBLISH_TIMEOUT_MS },
-  });
 }, 180_000);
 
 afterAll(async () => {
-  await stack?.stop();
   await kafka('stop').catch(() => {});
   rmSync(kafkaDir, { recursive: true, force: true });
 }, 120_000);
 
-describe('a Kafka outage', () => {
+describe.each(KAFKA_DATA_CLIENTS)('a Kafka outage, with the %s client', (client) => {
+  const MODEL = `outage-${client}-${RUN}`;
+  let stack: Awaited<ReturnType<typeof testStack>> | null = null;
+  beforeAll(async () => {
+    // The previous client's run may have ended with the broker stopped by a failed test.
+    await kafka('start').catch(() => {});
+    stack = await testStack({
+      kafka: { brokers: [`127.0.0.1:${port}`], topicPrefix: `${MODEL}.`, groupId: `${MODEL}-sink`, publishTimeoutMs: PUBLISH_TIMEOUT_MS, client },
+    });
+  }, 180_000);
+  afterAll(async () => {
+    await stack?.stop();
+  }, 120_000);
+
   it('answers 503 with Retry-After within the publish bound while the broker is down, and stores every event exactly once after it returns', async () => {
     const s = stack!;
     const ts = Date.now() - 60_000;
@@ -157,7 +167,7 @@ describe('a Kafka outage', () => {
       const [raw] = await s.sql<{ n: number }>('SELECT count() n FROM predictions WHERE model = {m:String}', { m: MODEL });
 
       console.log(
-        `kafka outage: ${figures.requests} requests, ${figures.accepted} accepted, ${figures.unavailable} answered 503, ` +
+        `kafka outage (${client}): ${figures.requests} requests, ${figures.accepted} accepted, ${figures.unavailable} answered 503, ` +
           `max latency ${figures.maxLatencyMs} ms (${figures.maxLatencyDuringOutageMs} ms during the outage, bound ${ANSWER_BOUND_MS} ms), ` +
           `outage ${outage.to - outage.from} ms, ${sent} events sent, ${ids!.n} stored with FINAL, ${raw!.n} rows without FINAL`,
       );

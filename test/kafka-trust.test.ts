@@ -1,9 +1,10 @@
 // The trust header through a real broker (started by the test command): what mlobs's ingest signs
 // arrives with its header and is taken unvalidated; the same bytes with a forged header are validated.
+// Once per Kafka client of the data path (kafka.client).
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../core/log.js';
-import { KafkaBus } from '../bus/kafka-bus.js';
+import { KAFKA_DATA_CLIENTS, KafkaBus } from '../bus/kafka-bus.js';
 import type { BusMessage } from '../bus/bus.js';
 import { ProducerTrust, TRUST_HEADER } from '../bus/trust.js';
 import { decodeStage } from '../sink/stages.js';
@@ -18,13 +19,13 @@ import { Kafka, Partitioners, logLevel } from 'kafkajs';
 const BROKERS = process.env.KAFKA_BROKERS;
 if (!BROKERS) throw new Error('KAFKA_BROKERS is not set: run the tests with `npm test`, which starts the broker');
 const RUN = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-const bus = new KafkaBus({ brokers: BROKERS.split(','), clientId: 'trust-test', numPartitions: 1, publishTimeoutMs: 10_000, logger: silentLogger });
-afterAll(() => bus.close());
 
-describe('the trust header on the Kafka bus', () => {
+describe.each(KAFKA_DATA_CLIENTS)('the trust header on the Kafka bus with the %s client', (client) => {
+  const bus = new KafkaBus({ brokers: BROKERS.split(','), clientId: 'trust-test', numPartitions: 1, publishTimeoutMs: 10_000, logger: silentLogger, dataClient: client });
+  afterAll(() => bus.close());
   it('arrives with the message, so the sink trusts what was signed and validates the forged copy', async () => {
     const trust = new ProducerTrust(randomBytes(24).toString('hex'));
-    const topic = `trust${RUN}.predictions`;
+    const topic = `trust${client}${RUN}.predictions`;
     await bus.ensureTopics([topic]);
     // No prediction_id: only a sink that skipped validation takes it.
     const value = JSON.stringify({ model: 'm', timestamp: Date.now(), prediction: 1 });
@@ -34,7 +35,7 @@ describe('the trust header on the Kafka bus', () => {
       { key: 'm', value, headers: { [TRUST_HEADER]: forged } },
     ]);
     const got: BusMessage[] = [];
-    const c = await bus.consume({ topics: [topic], groupId: `g${RUN}`, maxBatchSize: 10, maxWaitMs: 50, handler: async (b) => void got.push(...b) });
+    const c = await bus.consume({ topics: [topic], groupId: `g${client}${RUN}`, maxBatchSize: 10, maxWaitMs: 50, handler: async (b) => void got.push(...b) });
     try {
       await waitUntil(() => got.length >= 2, { timeoutMs: 30_000, what: 'both messages consumed' });
     } finally {
@@ -46,15 +47,16 @@ describe('the trust header on the Kafka bus', () => {
   });
 });
 
-describe('mlobs up with kafka.trustedProducerKey', () => {
+describe.each(KAFKA_DATA_CLIENTS)('mlobs up with kafka.trustedProducerKey and the %s client', (client) => {
   it('stores what its ingest signed, and dead-letters an outside message with a forged header that fails validation', async () => {
     const key = randomBytes(24).toString('hex');
-    const prefix = `trustup${RUN}.`;
+    const prefix = `trustup${client}${RUN}.`;
     const port = await freePort();
     const child = spawnMlobs(['up', '--port', String(port), '--data-dir', mkdtempSync(join(tmpdir(), 'mlobs-trust-'))], {
       KAFKA_BROKERS: BROKERS,
       MLOBS_KAFKA_TOPIC_PREFIX: prefix,
       MLOBS_KAFKA_TRUSTED_PRODUCER_KEY: key,
+      MLOBS_KAFKA_CLIENT: client,
       KAFKAJS_NO_PARTITIONER_WARNING: '1',
     });
     const url = `http://127.0.0.1:${port}`;

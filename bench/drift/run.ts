@@ -5,7 +5,9 @@
  * computing the same statistics on NumPy arrays already in memory. Writes both times, their
  * ratio (target <= 0.25), the agreement of the numbers and Node's heap growth to its section of
  * bench/RESULTS.md (bench/results.ts).
- * ROWS=… changes the row count per side. BENCH_DRIFT_CASE=wide runs the wide model instead (wide.ts).
+ * ROWS=… changes the row count per side. The embedding part is bench/drift/embeddings.ts, with its
+ * own section; BENCH_DRIFT_PARTS=embeddings runs it alone. BENCH_DRIFT_CASE=wide runs the wide model
+ * instead (wide.ts; its sub-section of this bench's section).
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -21,15 +23,14 @@ import { startStack } from '../../app/stack.js';
 import { driftModule } from '../../drift/module.js';
 import type { DriftReport } from '../../drift/report/types.js';
 import { driftReport } from '../../drift/report/report.js';
-import { CATEGORICAL, exportSide, generateEmbeddings, generateSide, NUMERIC } from './generate.js';
+import { CATEGORICAL, exportSide, generateSide, NUMERIC } from './generate.js';
+import { benchEmbeddings, EMB_CUR, EMB_REF, embeddingLines } from './embeddings.js';
 import { machineLine, median, writeSection } from '../../bench/results.js';
 import { runWide } from './wide.js';
 
 const ROWS = Number(process.env.ROWS ?? 1_000_000);
-// Embeddings: EMB_REF reference and EMB_CUR current vectors of EMB_DIM components (0 rows: skipped).
-const EMB_REF = Number(process.env.EMB_REF ?? 1_000_000);
-const EMB_CUR = Number(process.env.EMB_CUR ?? 100_000);
-const EMB_DIM = Number(process.env.EMB_DIM ?? 384);
+// Embeddings (bench/drift/embeddings.ts): EMB_REF, EMB_CUR, EMB_DIM (0 rows: skipped); BENCH_DRIFT_PARTS=embeddings runs only them.
+const EMBEDDINGS_ONLY = process.env.BENCH_DRIFT_PARTS === 'embeddings';
 // Asynchronous: a synchronous child (execFileSync) blocks the stack's event loop in this same process
 // for the whole SciPy run, past the HTTP keep-alive timeout, and the next report request then fails
 // with ECONNRESET (seen at ROWS=3000000).
@@ -66,6 +67,10 @@ async function main() {
   const config = validateConfig({ server: { port: 0 }, storage: { dataDir: join(dir, 'data') }, drift: { multivariate: { methods: [] }, embeddings: { methods: [] } } });
   const stack = await startStack(config, { logger: silentLogger, modules: [driftModule] });
   try {
+    if (EMBEDDINGS_ONLY) {
+      writeSection('drift-embeddings', embeddingLines(await benchEmbeddings(stack.store, full.drift, REF, CUR, log), full.drift));
+      return;
+    }
     let t = performance.now();
     await generateSide(stack.store, 0, ROWS, REF);
     await generateSide(stack.store, 1, ROWS, CUR);
@@ -128,21 +133,8 @@ async function main() {
     const mv = await measured(() => driftReport({ store: stack.store, config: mvCfg }, req));
     const mvr = mv.value.multivariate!;
     log(`multivariate: report ${(plain.ms / 1000).toFixed(2)} s without, ${(mv.ms / 1000).toFixed(2)} s with pca_error + mmd`);
-    // Embeddings: 1M reference + 100k current vectors × 384 by default, all three methods.
-    let emb: { ms: number; heapMb: number; genS: number; report: DriftReport } | null = null;
-    if (EMB_REF > 0 && EMB_CUR > 0) {
-      const g = performance.now();
-      await generateEmbeddings(stack.store, 0, EMB_REF, EMB_DIM, REF);
-      await generateEmbeddings(stack.store, 1, EMB_CUR, EMB_DIM, CUR);
-      const genEmb = (performance.now() - g) / 1000;
-      log(`generated ${EMB_REF} + ${EMB_CUR} embeddings × ${EMB_DIM} in ${genEmb.toFixed(1)} s`);
-      const embCfg = { ...full.drift, multivariate: { ...full.drift.multivariate, methods: [] } };
-      const ereq = { ...req, model: 'bench-emb' };
-      await driftReport({ store: stack.store, config: embCfg }, ereq); // warm-up
-      const e = await measured(() => driftReport({ store: stack.store, config: embCfg }, ereq));
-      emb = { ms: e.ms, heapMb: e.heapMb, genS: genEmb, report: e.value };
-      log(`embeddings: report ${(e.ms / 1000).toFixed(2)} s`);
-    }
+    // Embeddings: their own section (bench:drift-embeddings), written at the end.
+    const emb = EMB_REF > 0 && EMB_CUR > 0 ? await benchEmbeddings(stack.store, full.drift, REF, CUR, log) : null;
 
     // Agreement with SciPy, per method: worst absolute difference over the features.
     const worst: Record<string, number> = {};
@@ -190,14 +182,13 @@ async function main() {
       '',
       `Multivariate (\`@multivariate\`: PCA reconstruction error and MMD over ${mvr.columns.length} standardised columns — ${NUMERIC.length} numerical features and one-hot categories — with the defaults: 10 reference chunks, MMD on 500 + 500 sampled rows, 100 permutations), same data, in process: the default report takes ${(plain.ms / 1000).toFixed(2)} s without it and ${(mv.ms / 1000).toFixed(2)} s with it (+${((mv.ms - plain.ms) / 1000).toFixed(2)} s). ${mvr.results.map((r) => `${r.method}: ${r.statistic === null ? r.message : `${r.statistic.toPrecision(4)}${r.drifted ? ' (drifted)' : ' (no drift)'}`}`).join('; ')}.`,
       '',
-      emb
-        ? `Embeddings (\`@embedding:text\`, all three methods: mmd on 500 + 500 sampled vectors, distance between the mean vectors with a threshold from 10 reference chunks, ratio of components drifted by KS on a ${full.drift.embeddings.cells}-cell grid with BH): ${EMB_REF.toLocaleString('en-US')} reference and ${EMB_CUR.toLocaleString('en-US')} current vectors × ${EMB_DIM} (Float32), generated in the engine in ${emb.genS.toFixed(0)} s. Report: **${(emb.ms / 1000).toFixed(2)} s** (target ≤ 10 s: **${emb.ms <= 10_000 ? 'met' : 'not met'}**), V8 heap peak growth ${emb.heapMb.toFixed(1)} MiB. ${emb.report.embeddings!.flatMap((x) => x.results).map((r) => `${r.method}: ${r.statistic === null ? r.message : `${r.statistic.toPrecision(4)}${r.drifted ? ' (drifted)' : ' (no drift)'}`}`).join('; ')}.`
-        : 'Embeddings: skipped (EMB_REF or EMB_CUR is 0).',
+      emb ? 'Embeddings: see bench:drift-embeddings, written by the same run.' : 'Embeddings: skipped (EMB_REF or EMB_CUR is 0).',
       '',
       `Wasserstein is computed on a grid of 65,536 cells per feature at this size (exact below 100,000 values); SciPy's exact value lies inside the reported bounds for every feature: **${wBoundOk ? 'yes' : 'NO'}**.`,
       '',
     ];
     writeSection('drift', lines.join('\n'));
+    if (emb) writeSection('drift-embeddings', embeddingLines(emb, full.drift));
   } finally {
     await stack.stop();
     rmSync(dir, { recursive: true, force: true });

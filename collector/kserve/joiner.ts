@@ -81,8 +81,35 @@ export class KserveJoiner {
     for (;;) {
       const n = await this.joinBatch();
       total += n;
-      if (n < (this.opts.batchSize ?? 5000)) return total;
+      if (n < (this.opts.batchSize ?? 5000)) break;
     }
+    while ((await this.keepLateHalves()) >= (this.opts.batchSize ?? 5000));
+    return total;
+  }
+
+  /**
+   * A half that arrives after its inference was joined without it (the response of a `no_response`,
+   * the request of a `response_only`) cannot change predictions already stored and alerted on. It is
+   * kept as a dead letter (reason late_half, its body in the payload, so that it can be read or
+   * replayed) and counted in mlobs_kserve_dropped_total{reason="late_half"}, once: the dead letter's
+   * id marks it done. Resolves to the number of halves kept this way.
+   */
+  private async keepLateHalves(): Promise<number> {
+    const { store, now } = this.deps;
+    const nowMs = now();
+    const from = nowMs - this.opts.lookbackMs;
+    const rows = await store.query<LateRow>(LATE_HALVES(store.database), { from, limit: this.opts.batchSize ?? 5000 });
+    if (rows.length === 0) return 0;
+    const dead = rows.map((r) => {
+      const id = lateHalfId(r);
+      const error = `${r.half} half arrived after its inference was joined as ${r.outcome} (collectors.kserve.joinWaitMs passed); its predictions are already stored, so this half is kept here and not joined`;
+      const payload = JSON.stringify({ model: r.model, component: r.component, id: r.id, [r.half]: r.data });
+      return buildRow('dead_letter', toEvent({ id, kind: 'kserve_event', source: 'kserve:join', reason: 'late_half', error, payload, receivedAtMs: nowMs }), { receivedAtMs: nowMs, id });
+    });
+    const token = 'kserve-late-' + createHash('sha256').update(rows.map(lateHalfId).sort().join('\n')).digest('hex').slice(0, 32);
+    await store.insert('dead_letters', dead, { dedupToken: token });
+    this.deps.metrics.kserveDropped.inc({ reason: 'late_half' }, rows.length);
+    return rows.length;
   }
 
   private async joinBatch(): Promise<number> {
@@ -157,6 +184,24 @@ WHERE received_at > fromUnixTimestamp64Milli({from:Int64})
 GROUP BY model, component, id
 HAVING (has_request AND has_response) OR min(received_at) <= fromUnixTimestamp64Milli({deadline:Int64})
 ORDER BY min(received_at)
+LIMIT {limit:UInt32}`;
+
+type LateRow = { model: string; component: string; id: string; half: 'request' | 'response'; outcome: string; data: string };
+const lateHalfId = (r: { model: string; component: string; id: string; half: string }) => `kserve:${r.model}/${r.component}/${r.id}#late-${r.half}`;
+
+// Halves of inferences joined without them, not yet kept as dead letters (their id says so).
+const LATE_HALVES = (db: string) => `
+SELECT h.model AS model, h.component AS component, h.id AS id, h.half AS half, any(j.outcome) AS outcome, any(h.data) AS data
+FROM ${db}.kserve_halves AS h
+INNER JOIN (
+  SELECT model, component, id, argMax(outcome, joined_at) AS outcome FROM ${db}.kserve_joins
+  WHERE joined_at > fromUnixTimestamp64Milli({from:Int64}) GROUP BY model, component, id HAVING outcome != 'joined'
+) AS j ON h.model = j.model AND h.component = j.component AND h.id = j.id
+WHERE h.received_at > fromUnixTimestamp64Milli({from:Int64})
+  AND ((j.outcome = 'no_response' AND h.half = 'response') OR (j.outcome = 'response_only' AND h.half = 'request'))
+  AND concat('kserve:', h.model, '/', h.component, '/', h.id, '#late-', h.half) NOT IN (
+    SELECT id FROM ${db}.dead_letters WHERE kind = 'kserve_event' AND reason = 'late_half' AND received_at > fromUnixTimestamp64Milli({from:Int64}))
+GROUP BY model, component, id, half
 LIMIT {limit:UInt32}`;
 
 function deadLetter(id: string, reason: string, error: string, r: CandidateRow, nowMs: number): object {

@@ -89,6 +89,33 @@ describe('KServe inference logger: POST /v1/kserve', () => {
     expect(await s.sql(`SELECT outcome, predictions FROM kserve_joins WHERE id = 'iris-single-1-twice'`)).toEqual([{ outcome: 'joined', predictions: 1 }]);
   });
 
+  it('keeps a half that arrives after its inference was joined without it as a dead letter, counted once, and changes no prediction', async () => {
+    const [req, resp] = shifted(load('v1-sklearn-iris.json').slice(2), '-late');
+    await replay([req!]);
+    await predictionsOf(['iris-single-1-late'], 1, 'the no_response prediction');
+    await replay([resp!]);
+    const late = await eventually(
+      () => s.sql(`SELECT id, reason, error, payload FROM dead_letters WHERE reason = 'late_half'`),
+      (r) => r.some((d: any) => String(d.id).endsWith('iris-single-1-late#late-response')),
+      { what: 'the late response kept as a dead letter' },
+    );
+    const mine = late.filter((d: any) => String(d.id).endsWith('iris-single-1-late#late-response'));
+    expect(mine).toHaveLength(1);
+    expect(mine[0].error).toMatch(/response half arrived after its inference was joined as no_response/);
+    expect(JSON.parse(mine[0].payload).response).toBeTruthy();
+    // Posted again, after a later round: still one dead letter, one count, and the prediction unchanged.
+    await replay([resp!]);
+    await s.drain();
+    const [mreq, mresp] = shifted(load('v1-sklearn-iris.json').slice(2), '-late-marker');
+    await replay([mreq!, mresp!]);
+    await predictionsOf(['iris-single-1-late-marker'], 1, 'the marker prediction');
+    await eventually(() => s.sql(`SELECT count() AS n FROM kserve_joins WHERE id = 'iris-single-1-late-marker'`), (r) => r[0]?.n === 1, { what: 'the marker joined' });
+    expect(await s.sql(`SELECT count() AS n FROM dead_letters FINAL WHERE reason = 'late_half' AND endsWith(id, 'iris-single-1-late#late-response')`)).toEqual([{ n: 1 }]);
+    const metrics = await (await fetch(`${s.url}/metrics`)).text();
+    expect(metrics).toMatch(/^mlobs_kserve_dropped_total\{reason="late_half"\} 1$/m);
+    expect(await s.sql(`SELECT status, prediction_num FROM predictions WHERE prediction_id = 'iris-single-1-late'`)).toEqual([{ status: 'no_response', prediction_num: null }]);
+  });
+
   it('publishes both halves with the Kafka key ce-id', async () => {
     const keys: (string | null)[] = [];
     const c = await s.bus.consume({ topics: ['mlobs.kserve-events'], groupId: 'test-keys', maxBatchSize: 1000, maxWaitMs: 20, handler: async (b) => void keys.push(...b.map((m) => m.key)) });

@@ -1,6 +1,6 @@
 import * as dash from '@grafana/grafana-foundation-sdk/dashboard';
 import * as common from '@grafana/grafana-foundation-sdk/common';
-import { barPanel, clickhouseVar, heatmapPanel, linkTo, mlobsDashboard, row, sqlVar, steps, stepsUp, tablePanel, tsPanel } from '../grafana/kit.js';
+import { barPanel, clickhouseVar, heatmapPanel, inVar, linkTo, mlobsDashboard, registryAnnotation, row, sqlVar, steps, stepsUp, tablePanel, tsPanel } from '../grafana/kit.js';
 import { EMBEDDING_FEATURE_PREFIX, MULTIVARIATE_FEATURE, P_VALUE_METHODS } from '../../core/contracts/drift-results.js';
 import { distributionSql } from './distribution.js';
 import { UIDS } from './uids.js';
@@ -25,6 +25,9 @@ export function modelDrift(): dash.DashboardBuilder {
   return mlobsDashboard(UIDS.modelDrift, 'Model drift', 'Per model: which features drift, how their distributions moved, and how the model does once labels arrive.')
     .withVariable(clickhouseVar())
     .withVariable(single(sqlVar('model', 'Model', `SELECT DISTINCT model FROM predictions WHERE $__timeFilter(ts) ORDER BY model`)))
+    // Panels over predictions (distributions, classes, joined quality) narrow to these versions; the scheduled results are per model.
+    .withVariable(sqlVar('model_version', 'Version', `SELECT DISTINCT model_version FROM predictions WHERE $__timeFilter(ts) AND model = \${model:singlequote} ORDER BY model_version`))
+    .annotation(registryAnnotation('model = ${model:singlequote}'))
     .withVariable(single(sqlVar('feature', 'Feature', `SELECT DISTINCT arrayJoin(mapKeys(num_features)) AS feature FROM predictions WHERE $__timeFilter(ts) AND model = \${model:singlequote} ORDER BY feature`)))
     .withRow(row('Drift (scheduled evaluations; a window is plotted at its end)'))
     .withPanel(
@@ -71,16 +74,16 @@ export function modelDrift(): dash.DashboardBuilder {
     )
     .withRow(row('Distributions: selected range vs the range before it'))
     .withPanel(
-      barPanel('Feature $feature: reference vs current', distributionSql(`num_features[\${feature:singlequote}]`, `mapContains(num_features, \${feature:singlequote})`), 'percentunit')
+      barPanel('Feature $feature: reference vs current', distributionSql(`num_features[\${feature:singlequote}]`, `mapContains(num_features, \${feature:singlequote}) AND ${inVar('model_version', 'model_version')}`), 'percentunit')
         .description('Share of predictions per bin of the feature; reference is the window of equal length before the selected range.'),
     )
-    .withPanel(barPanel('Score: reference vs current', distributionSql('score', 'score IS NOT NULL'), 'percentunit'))
-    .withPanel(barPanel('Numeric prediction: reference vs current', distributionSql('prediction_num', 'prediction_num IS NOT NULL'), 'percentunit'))
+    .withPanel(barPanel('Score: reference vs current', distributionSql('score', `score IS NOT NULL AND ${inVar('model_version', 'model_version')}`), 'percentunit'))
+    .withPanel(barPanel('Numeric prediction: reference vs current', distributionSql('prediction_num', `prediction_num IS NOT NULL AND ${inVar('model_version', 'model_version')}`), 'percentunit'))
     .withPanel(
       tsPanel('Predicted classes over time', `
         SELECT $__timeInterval(ts) AS time, prediction_cat AS class, count() AS predictions
         FROM predictions FINAL
-        WHERE $__timeFilter(ts) AND model = \${model:singlequote} AND prediction_cat IS NOT NULL
+        WHERE $__timeFilter(ts) AND model = \${model:singlequote} AND ${inVar('model_version', 'model_version')} AND prediction_cat IS NOT NULL
         GROUP BY time, class
         ORDER BY time`, 'short').stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Percent)),
     )
@@ -90,7 +93,7 @@ export function modelDrift(): dash.DashboardBuilder {
         SELECT $__timeInterval(p.ts) AS time, avg(p.prediction_cat = l.label_cat) AS accuracy
         FROM predictions AS p FINAL
         INNER JOIN labels AS l FINAL ON p.model = l.model AND p.prediction_id = l.prediction_id
-        WHERE $__timeFilter(p.ts) AND p.model = \${model:singlequote} AND l.label_cat IS NOT NULL AND p.prediction_cat IS NOT NULL
+        WHERE $__timeFilter(p.ts) AND p.model = \${model:singlequote} AND ${inVar('p.model_version', 'model_version')} AND l.label_cat IS NOT NULL AND p.prediction_cat IS NOT NULL
         GROUP BY time
         ORDER BY time`, 'percentunit').min(0).max(1).thresholds(stepsUp(0.8, 0.9)),
     )
@@ -99,7 +102,7 @@ export function modelDrift(): dash.DashboardBuilder {
         SELECT $__timeInterval(p.ts) AS time, avg(abs(p.prediction_num - l.label_num)) AS mae
         FROM predictions AS p FINAL
         INNER JOIN labels AS l FINAL ON p.model = l.model AND p.prediction_id = l.prediction_id
-        WHERE $__timeFilter(p.ts) AND p.model = \${model:singlequote} AND l.label_num IS NOT NULL AND p.prediction_num IS NOT NULL
+        WHERE $__timeFilter(p.ts) AND p.model = \${model:singlequote} AND ${inVar('p.model_version', 'model_version')} AND l.label_num IS NOT NULL AND p.prediction_num IS NOT NULL
         GROUP BY time
         ORDER BY time`, 'short').min(0),
     )
@@ -131,7 +134,7 @@ export function modelDrift(): dash.DashboardBuilder {
         SELECT $__timeInterval(p.ts) AS time, avg(l.prediction_id != '') AS labelled
         FROM predictions AS p FINAL
         LEFT JOIN labels AS l FINAL ON p.model = l.model AND p.prediction_id = l.prediction_id
-        WHERE $__timeFilter(p.ts) AND p.model = \${model:singlequote}
+        WHERE $__timeFilter(p.ts) AND p.model = \${model:singlequote} AND ${inVar('p.model_version', 'model_version')}
         GROUP BY time
         ORDER BY time`, 'percentunit').min(0).max(1),
     );

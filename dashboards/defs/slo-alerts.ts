@@ -1,5 +1,5 @@
 import * as dash from '@grafana/grafana-foundation-sdk/dashboard';
-import { clickhouseVar, inVar, linkTo, mlobsDashboard, row, sqlVar, statPanel, steps, stepsUp, tablePanel, tsPanel } from '../grafana/kit.js';
+import { clickhouseVar, inVar, linkTo, mlobsDashboard, registryAnnotation, row, sqlVar, statPanel, steps, stepsUp, tablePanel, tsPanel } from '../grafana/kit.js';
 import { UIDS } from './uids.js';
 
 // SLIs come from predictions (availability: status = 'ok'; latency: latency_ms under the
@@ -28,6 +28,7 @@ export function sloAlerts(): dash.DashboardBuilder {
   return mlobsDashboard(UIDS.sloAlerts, 'SLOs and alerts', 'Service levels of the served models against their objective, and the alerts that fired.')
     .withVariable(clickhouseVar())
     .withVariable(sqlVar('model', 'Model', `SELECT DISTINCT model FROM predictions WHERE $__timeFilter(ts) ORDER BY model`))
+    .annotation(registryAnnotation(inVar('model', 'model')))
     .withVariable(new dash.CustomVariableBuilder('sli').label('SLI').values('availability,latency').current({ text: 'availability', value: 'availability' }))
     .withVariable(new dash.CustomVariableBuilder('objective').label('Objective (%)').values('99,99.5,99.9,99.99').current({ text: '99.5', value: '99.5' }))
     .withVariable(new dash.CustomVariableBuilder('latency_ms').label('Latency threshold (ms)').values('50,100,250,1000').current({ text: '100', value: '100' }))

@@ -11,6 +11,7 @@ import * as barchart from '@grafana/grafana-foundation-sdk/barchart';
 import * as statetimeline from '@grafana/grafana-foundation-sdk/statetimeline';
 import * as prometheus from '@grafana/grafana-foundation-sdk/prometheus';
 import { CLICKHOUSE_PLUGIN, chQuery } from './clickhouse-query.js';
+import { REGISTRY_EVENT, REGISTRY_EVENTS_TABLE } from '../../core/contracts/registry-events.js';
 
 /** Datasource uids the provisioning files create; dashboards default to them. */
 export const DATASOURCES = {
@@ -145,4 +146,29 @@ export function mlobsDashboard(uid: string, title: string, description: string):
 /** A collapsible section heading. */
 export function row(title: string): dash.RowBuilder {
   return new dash.RowBuilder(title);
+}
+
+/**
+ * Model-registry events as annotations (the registry module's table, core/contracts/registry-events.ts):
+ * a new version, and an alias pointed at a version or deleted, of the models `modelFilter` selects.
+ * Grafana reads an annotation frame's `time`, `title`, `text` and `tags` columns.
+ */
+export function registryAnnotation(modelFilter: string): dash.AnnotationQueryBuilder {
+  const sql = `
+    SELECT ts AS time,
+           multiIf(event = '${REGISTRY_EVENT.versionCreated}', concat('New version ', version, ' of ', model),
+                   event = '${REGISTRY_EVENT.aliasCreated}', concat('Alias ', alias, ' → ', version, ' (', model, ')'),
+                   concat('Alias ', alias, ' deleted (', model, ')')) AS title,
+           concat(title, ' — from ', source, ', delivery ', delivery_id) AS text,
+           arrayStringConcat(arrayFilter(x -> x != '', [event, version, alias]), ',') AS tags
+    FROM ${REGISTRY_EVENTS_TABLE} FINAL
+    WHERE $__timeFilter(ts) AND ${modelFilter}
+      AND event IN ('${REGISTRY_EVENT.versionCreated}', '${REGISTRY_EVENT.aliasCreated}', '${REGISTRY_EVENT.aliasDeleted}')
+    ORDER BY time`;
+  return new dash.AnnotationQueryBuilder()
+    .name('Model registry (versions, aliases)')
+    .datasource({ type: CLICKHOUSE_PLUGIN, uid: '${datasource}' })
+    .enable(true)
+    .iconColor('purple')
+    .target(chQuery(sql, 'table'));
 }

@@ -944,6 +944,46 @@ ALTER TABLE mlobs.drift_reference_rows_local ON CLUSTER mlobs ADD COLUMN IF NOT 
 
 ALTER TABLE mlobs.drift_reference_rows ON CLUSTER mlobs ADD COLUMN IF NOT EXISTS embeddings Map(String, Array(Float32));
 
+-- migration 240: embeddings one vector a row (prediction_embeddings, drift_reference_embeddings)
+CREATE TABLE IF NOT EXISTS mlobs.prediction_embeddings_local ON CLUSTER mlobs (
+        model LowCardinality(String),
+        name LowCardinality(String),
+        ts DateTime64(3, 'UTC'),
+        prediction_id String,
+        model_version LowCardinality(String),
+        segments Map(String, String),
+        vector Array(Float32)
+      ) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+      PARTITION BY toYYYYMMDD(ts)
+      ORDER BY (model, name, ts, prediction_id)
+      TTL toDateTime(ts) + INTERVAL 90 DAY
+      SETTINGS replicated_deduplication_window = 1000;
+
+CREATE TABLE IF NOT EXISTS mlobs.prediction_embeddings ON CLUSTER mlobs AS mlobs.prediction_embeddings_local
+      ENGINE = Distributed(mlobs, mlobs, prediction_embeddings_local, cityHash64(model, prediction_id));
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS mlobs.prediction_embeddings_mv ON CLUSTER mlobs TO mlobs.prediction_embeddings_local AS SELECT model, name, ts, prediction_id, model_version, segments, vector FROM mlobs.predictions_local ARRAY JOIN mapKeys(embeddings) AS name, mapValues(embeddings) AS vector;
+
+INSERT INTO mlobs.prediction_embeddings SELECT model, name, ts, prediction_id, model_version, segments, vector FROM mlobs.predictions ARRAY JOIN mapKeys(embeddings) AS name, mapValues(embeddings) AS vector;
+
+CREATE TABLE IF NOT EXISTS mlobs.drift_reference_embeddings_local ON CLUSTER mlobs (
+        model LowCardinality(String),
+        version String,
+        name LowCardinality(String),
+        row UInt64,
+        segments Map(String, String),
+        vector Array(Float32)
+      ) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+      ORDER BY (model, version, name, row)
+      SETTINGS replicated_deduplication_window = 1000;
+
+CREATE TABLE IF NOT EXISTS mlobs.drift_reference_embeddings ON CLUSTER mlobs AS mlobs.drift_reference_embeddings_local
+      ENGINE = Distributed(mlobs, mlobs, drift_reference_embeddings_local, cityHash64(model, version, row));
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS mlobs.drift_reference_embeddings_mv ON CLUSTER mlobs TO mlobs.drift_reference_embeddings_local AS SELECT model, version, name, row, segments, vector FROM mlobs.drift_reference_rows_local ARRAY JOIN mapKeys(embeddings) AS name, mapValues(embeddings) AS vector;
+
+INSERT INTO mlobs.drift_reference_embeddings SELECT model, version, name, row, segments, vector FROM mlobs.drift_reference_rows ARRAY JOIN mapKeys(embeddings) AS name, mapValues(embeddings) AS vector;
+
 -- migration 300: alerting state
 CREATE TABLE IF NOT EXISTS mlobs.alerting_alerts_local ON CLUSTER mlobs (
         fingerprint String,
@@ -987,3 +1027,21 @@ CREATE TABLE IF NOT EXISTS mlobs.alerting_nflog_local ON CLUSTER mlobs (
 
 CREATE TABLE IF NOT EXISTS mlobs.alerting_nflog ON CLUSTER mlobs AS mlobs.alerting_nflog_local
       ENGINE = Distributed(mlobs, mlobs, alerting_nflog_local, cityHash64(receiver, group_key));
+
+-- migration 400: model registry events
+CREATE TABLE IF NOT EXISTS mlobs.registry_events_local ON CLUSTER mlobs (
+        source LowCardinality(String),
+        delivery_id String,
+        event LowCardinality(String),
+        model LowCardinality(String),
+        version String,
+        alias String,
+        ts DateTime64(3, 'UTC'),
+        received_at DateTime64(3, 'UTC'),
+        payload String
+      ) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+      ORDER BY (model, source, delivery_id)
+      SETTINGS replicated_deduplication_window = 1000;
+
+CREATE TABLE IF NOT EXISTS mlobs.registry_events ON CLUSTER mlobs AS mlobs.registry_events_local
+      ENGINE = Distributed(mlobs, mlobs, registry_events_local, cityHash64(model, source, delivery_id));

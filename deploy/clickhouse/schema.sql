@@ -857,6 +857,40 @@ CREATE TABLE IF NOT EXISTS mlobs.drift_evaluations (
 -- migration 210: drift_reference_rows.embeddings
 ALTER TABLE mlobs.drift_reference_rows ADD COLUMN IF NOT EXISTS embeddings Map(String, Array(Float32));
 
+-- migration 240: embeddings one vector a row (prediction_embeddings, drift_reference_embeddings)
+CREATE TABLE IF NOT EXISTS mlobs.prediction_embeddings (
+        model LowCardinality(String),
+        name LowCardinality(String),
+        ts DateTime64(3, 'UTC'),
+        prediction_id String,
+        model_version LowCardinality(String),
+        segments Map(String, String),
+        vector Array(Float32)
+      ) ENGINE = ReplacingMergeTree
+      PARTITION BY toYYYYMMDD(ts)
+      ORDER BY (model, name, ts, prediction_id)
+      TTL toDateTime(ts) + INTERVAL 90 DAY
+      SETTINGS non_replicated_deduplication_window = 1000;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS mlobs.prediction_embeddings_mv TO mlobs.prediction_embeddings AS SELECT model, name, ts, prediction_id, model_version, segments, vector FROM mlobs.predictions ARRAY JOIN mapKeys(embeddings) AS name, mapValues(embeddings) AS vector;
+
+INSERT INTO mlobs.prediction_embeddings SELECT model, name, ts, prediction_id, model_version, segments, vector FROM mlobs.predictions ARRAY JOIN mapKeys(embeddings) AS name, mapValues(embeddings) AS vector;
+
+CREATE TABLE IF NOT EXISTS mlobs.drift_reference_embeddings (
+        model LowCardinality(String),
+        version String,
+        name LowCardinality(String),
+        row UInt64,
+        segments Map(String, String),
+        vector Array(Float32)
+      ) ENGINE = ReplacingMergeTree
+      ORDER BY (model, version, name, row)
+      SETTINGS non_replicated_deduplication_window = 1000;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS mlobs.drift_reference_embeddings_mv TO mlobs.drift_reference_embeddings AS SELECT model, version, name, row, segments, vector FROM mlobs.drift_reference_rows ARRAY JOIN mapKeys(embeddings) AS name, mapValues(embeddings) AS vector;
+
+INSERT INTO mlobs.drift_reference_embeddings SELECT model, version, name, row, segments, vector FROM mlobs.drift_reference_rows ARRAY JOIN mapKeys(embeddings) AS name, mapValues(embeddings) AS vector;
+
 -- migration 300: alerting state
 CREATE TABLE IF NOT EXISTS mlobs.alerting_alerts (
         fingerprint String,
@@ -891,3 +925,18 @@ CREATE TABLE IF NOT EXISTS mlobs.alerting_nflog (
         sent_at_ms Int64,
         version UInt64
       ) ENGINE = ReplacingMergeTree(version) ORDER BY (receiver, group_key);
+
+-- migration 400: model registry events
+CREATE TABLE IF NOT EXISTS mlobs.registry_events (
+        source LowCardinality(String),
+        delivery_id String,
+        event LowCardinality(String),
+        model LowCardinality(String),
+        version String,
+        alias String,
+        ts DateTime64(3, 'UTC'),
+        received_at DateTime64(3, 'UTC'),
+        payload String
+      ) ENGINE = ReplacingMergeTree
+      ORDER BY (model, source, delivery_id)
+      SETTINGS non_replicated_deduplication_window = 1000;

@@ -12,7 +12,7 @@ import { writeDriftHtml } from '../html/collect.js';
 import { check, CHECK_HELP } from './check.js';
 import { createProgress } from './progress.js';
 
-export const DRIFT_HELP = `mlobs drift report --model M --from T1 [--to T2] [--version V4] [--reference upload|rolling:7d|T3/T4 | --reference-from T3 --reference-to T4 | --reference-version V3]
+export const DRIFT_HELP = `mlobs drift report --model M --from T1 [--to T2] [--version V4] [--reference upload|rolling:7d|alias:champion|T3/T4 | --reference-from T3 --reference-to T4 | --reference-version V3]
                    [--methods auto,ks,wasserstein,psi,js,chi2] [--segment NAME [--segment-value V]] [--format table|json|html --out FILE] [--url URL]
     drift of every feature (html: one self-contained page with charts, drift over time and quality), the prediction, the score and the label between the window and a reference
 mlobs drift reference --model M --file rows.ndjson|rows.json [--chunk-mb 4] [--quiet]

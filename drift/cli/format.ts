@@ -41,7 +41,7 @@ function featureRows(f: FeatureReport): string[][] {
 
 /** A drift report as text: verdict, one line per feature and method, then notes and segments. */
 export function driftTable(r: DriftReport): string {
-  const ref = r.reference.type === 'upload' ? `upload ${r.reference.version}` : `${r.reference.from} – ${r.reference.to}${r.reference.type === 'rolling' ? ' (rolling)' : ''}`;
+  const ref = r.reference.type === 'upload' ? `upload ${r.reference.version}` : `${r.reference.from} – ${r.reference.to}${r.reference.type === 'rolling' ? ' (rolling)' : r.reference.type === 'alias' ? ` (version ${r.reference.version}, which held alias ${r.reference.alias} before ${r.reference.holder ?? 'it was deleted'})` : ''}`;
   const d = r.dataset;
   const lines = [
     `model ${r.model}${r.segment ? ` [${r.segment.name}=${r.segment.value}]` : ''}: current ${r.window.from} – ${r.window.to} (${r.window.rows} rows), reference ${ref} (${r.reference.rows} rows)`,

@@ -37,7 +37,7 @@ const num = (v: unknown): number | null => (v === null || v === undefined || v =
 function referenceSide(r: DriftReport): SideSpec | null {
   const ref = r.reference;
   if (ref.type === 'upload') return ref.version ? { kind: 'upload', version: ref.version, rows: ref.rows } : null;
-  if (ref.from && ref.to) return { kind: 'window', fromMs: Date.parse(ref.from), toMs: Date.parse(ref.to), ...(ref.type === 'version' ? { modelVersion: ref.version } : {}) };
+  if (ref.from && ref.to) return { kind: 'window', fromMs: Date.parse(ref.from), toMs: Date.parse(ref.to), ...(ref.type === 'version' || ref.type === 'alias' ? { modelVersion: ref.version } : {}) };
   return null;
 }
 

@@ -245,7 +245,7 @@ describe('renderDriftHtml', () => {
       report: {
         ...report,
         multivariate: { feature: '@multivariate', columns: ['x1', evil], imputation: 'reference mean', results: [vr('pca_error', { threshold_lower: 0.8, details: { components: 1, columns: 2, explained_variance: 0.9 } }), vr('mmd', { statistic: 0.02, p_value: 0.01, threshold: 0.05 })] },
-        embeddings: [{ feature: '@embedding:text', name: 'text', dimension: 384, reference: { rows: 1000, other_dimension: 0 }, current: { rows: 500, other_dimension: 2 }, results: [vr('ratio', { drifted: false, details: { components: 384, components_drifted: 3, correction: 'bh' } })] }],
+        embeddings: [{ feature: '@embedding:text', name: 'text', dimension: 384, reference: { rows: 1000, other_dimension: 0 }, current: { rows: 500, other_dimension: 2 }, results: [vr('ratio', { drifted: false, details: { components: 384, components_drifted: 3, correction: 'bh', sample_reference: 20011, sample_current: 19987 } })] }],
       },
       distributions: new Map(),
       history: [],
@@ -257,7 +257,7 @@ describe('renderDriftHtml', () => {
     expect(html).toContain('0.8 – 1.2');
     expect(html).toContain('1 of 2 components, 90.0% of the variance');
     expect(html).toContain('dimension 384 · vectors: reference 1,000, current 500 · 2 of another dimension left out');
-    expect(html).toContain('3 of 384 components (KS, bh)');
+    expect(html).toContain('3 of 384 components (KS, bh, on samples of 20011 / 19987 vectors)');
     expect(html).not.toMatch(/<img/i);
   });
 

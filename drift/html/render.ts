@@ -299,7 +299,7 @@ function referenceText(r: DriftReport): string {
   const base =
     ref.type === 'upload'
       ? `uploaded training set ${esc(ref.version ?? '')}`
-      : `${esc(when(ref.from))} – ${esc(when(ref.to))}${ref.type === 'rolling' ? ' (rolling)' : ''}`;
+      : `${esc(when(ref.from))} – ${esc(when(ref.to))}${ref.type === 'rolling' ? ' (rolling)' : ref.type === 'alias' ? esc(` (version ${ref.version}, which held alias ${ref.alias} before ${ref.holder ?? 'it was deleted'})`) : ''}`;
   return `${base} · ${count(ref.rows)} rows`;
 }
 
@@ -494,7 +494,7 @@ function vectors(r: DriftReport): string {
     const d = x.details as Record<string, unknown>;
     if (x.method === 'pca_error') return d.components === undefined ? '' : `${d.components} of ${d.columns} components, ${pct(d.explained_variance as number)} of the variance`;
     if (x.method === 'mmd') return d.sample_reference === undefined ? '' : `samples ${d.sample_reference} / ${d.sample_current}, ${d.permutations} permutations, seed ${d.seed}`;
-    if (x.method === 'ratio') return d.components === undefined ? '' : `${d.components_drifted} of ${d.components} components (KS, ${d.correction})`;
+    if (x.method === 'ratio') return d.components === undefined ? '' : `${d.components_drifted} of ${d.components} components (KS, ${d.correction}${d.sample_reference === undefined ? '' : `, on samples of ${d.sample_reference} / ${d.sample_current} vectors`})`;
     return d.metric === undefined ? '' : `${d.metric} distance between the mean vectors`;
   };
   const rows = groups.flatMap((g) =>

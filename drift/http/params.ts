@@ -39,7 +39,7 @@ export function windowParams(q: Query, now: number): { fromMs: number; toMs: num
   return { fromMs: r.fromMs, toMs: r.toMs };
 }
 
-/** The reference a request asks for: reference_from/reference_to, or reference=upload|rolling:<duration>. */
+/** The reference a request asks for: reference_from/reference_to, or reference=upload|rolling:<duration>|alias:<alias>. */
 export function referenceParam(q: Query, now: number): ReferenceSpec | undefined {
   const from = str(q, 'reference_from');
   const to = str(q, 'reference_to');
@@ -69,7 +69,12 @@ export function referenceParam(q: Query, now: number): ReferenceSpec | undefined
     if (offset === null || offset <= 0) throw badRequest(`reference=rolling:<duration> needs a positive duration such as 7d, got ${JSON.stringify(m[1])}`);
     return { type: 'rolling', offset };
   }
-  throw badRequest(`reference must be upload or rolling:<duration> (or give reference_from and reference_to), got ${JSON.stringify(kind)}`);
+  const a = /^alias:(.+)$/.exec(kind);
+  if (a) {
+    if (a[1]!.length > 256) throw badRequest('reference=alias:<alias> takes an alias of at most 256 characters');
+    return { type: 'alias', alias: a[1]! };
+  }
+  throw badRequest(`reference must be upload, rolling:<duration> or alias:<alias> (or give reference_from and reference_to), got ${JSON.stringify(kind)}`);
 }
 
 export function methodsParam(q: Query): MethodRequest[] | undefined {

@@ -1,6 +1,6 @@
 /**
  * HTTP API of the drift module:
- *   GET  /v1/drift/report?model&from&to[&reference_from&reference_to | &reference=upload|rolling:7d][&methods][&segment[&segment_value]]
+ *   GET  /v1/drift/report?model&from&to[&reference_from&reference_to | &reference=upload|rolling:7d|alias:champion][&methods][&segment[&segment_value]]
  *   GET  /v1/drift/quality?model&from&to[&segment]
  *   POST /v1/models/:model/reference[?version&offset&complete=false]   (JSON array or NDJSON of rows)
  *   PUT  /v1/models/:model/reference                                    ({"type": "window"|"rolling"|"upload", ...})

@@ -8,6 +8,7 @@ import type { Store } from '../../storage/store.js';
 import type { DriftModelConfig, ReferenceSpec } from '../config.js';
 import type { SideSpec } from '../engine/source.js';
 import type { ReferenceDescription } from '../report/types.js';
+import { aliasHistory, previousHolder } from './alias.js';
 import { activeUpload, declaredReference } from './store.js';
 
 export interface ResolvedReference {
@@ -44,6 +45,15 @@ export async function resolveReference(
       const fromMs = spec.from ?? window.fromMs;
       const toMs = spec.to ?? window.toMs;
       return { side: { kind: 'window', fromMs, toMs, modelVersion: spec.version }, description: { type: 'version', version: spec.version, from: iso(fromMs), to: iso(toMs) } };
+    }
+    case 'alias': {
+      // As of the window's end, so that re-evaluating an old window compares with what it was compared with then.
+      const w = previousHolder(await aliasHistory(store, model, spec.alias), window.toMs, spec.alias, model, spec.last);
+      if (!w.ok) throw new MlobsError(`reference alias:${spec.alias}: ${w.message}`, { reason: 'no_reference', retryable: false });
+      return {
+        side: { kind: 'window', fromMs: w.fromMs, toMs: w.toMs, modelVersion: w.version },
+        description: { type: 'alias', alias: spec.alias, version: w.version, holder: w.holder, from: iso(w.fromMs), to: iso(w.toMs) },
+      };
     }
     case 'upload': {
       const u = await activeUpload(store, model);

@@ -72,6 +72,8 @@ export async function storeUploadChunk(
     await declareReference(store, model, { type: 'upload' }, opts.nowMs);
     // Older versions are no longer readable through the declaration; drop their rows.
     await store.command(`DELETE FROM ${store.database}.drift_reference_rows WHERE model = {m:String} AND version != {v:String}`, { m: model, v: version });
+    // Their vectors too (the one-vector-a-row copy, migration 240).
+    await store.command(`DELETE FROM ${store.database}.drift_reference_embeddings WHERE model = {m:String} AND version != {v:String}`, { m: model, v: version });
   }
   return { version, rows: total, complete: opts.complete };
 }

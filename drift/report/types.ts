@@ -82,11 +82,14 @@ export interface DatasetVerdict {
 }
 
 export interface ReferenceDescription {
-  type: 'window' | 'rolling' | 'upload' | 'version';
+  type: 'window' | 'rolling' | 'upload' | 'version' | 'alias';
   from?: string;
   to?: string;
   offset_ms?: number;
   version?: string;
+  /** `alias`: the alias, and the version holding it at the window's end (null once it was deleted). */
+  alias?: string;
+  holder?: string | null;
   rows: number;
 }
 

@@ -7,7 +7,7 @@ export const LAYERS: { name: string; folders: string[]; siblingsMayImport: boole
   { name: 'core', folders: ['core'], siblingsMayImport: false },
   { name: 'infrastructure', folders: ['storage', 'bus', 'http'], siblingsMayImport: false },
   { name: 'plug-in contract', folders: ['plugin'], siblingsMayImport: false },
-  { name: 'features', folders: ['collector', 'sink', 'query', 'drift', 'alerting', 'cost', 'dashboards', 'demo'], siblingsMayImport: false },
+  { name: 'features', folders: ['collector', 'sink', 'query', 'drift', 'alerting', 'cost', 'dashboards', 'demo', 'registry'], siblingsMayImport: false },
   // The composition root and the command line are the only code that knows every feature.
   { name: 'root', folders: ['app', 'cli'], siblingsMayImport: true },
 ];

@@ -10,6 +10,12 @@ Reads one JSON object on stdin, writes one on stdout:
      -> {"mmd": {"mmd2": ..., "sigma": ..., "p_value": ...}}
      (alibi-detect's MMDDrift definitions, in NumPy: RBF kernel, sigma from the median heuristic on
       the x-y squared distances, zero diagonal, p = mean(mmd2 <= permuted mmd2) over B NumPy permutations)
+  {"ks": {"x": [[...]], "y": [[...]]}}
+     -> {"ks": {"statistics": [...], "p_values": [...]}}
+     (per column scipy.stats.ks_2samp(x[:, j], y[:, j], method="asymp"), as embedding drift's `ratio`)
+  {"means": {"x": [[...]], "y": [[...]]}}
+     -> {"means": {"euclidean": ..., "cosine": ...}}
+     (distance between the column means, as embedding drift's `distance`)
 """
 import json
 import sys
@@ -61,6 +67,22 @@ def mmd(spec):
     return {"mmd2": float(stat), "sigma": sigma, "p_value": float(np.mean(stat <= np.asarray(perms)))}
 
 
+def ks(spec):
+    from scipy.stats import ks_2samp
+
+    x = np.asarray(spec["x"], dtype=np.float64)
+    y = np.asarray(spec["y"], dtype=np.float64)
+    res = [ks_2samp(x[:, j], y[:, j], method="asymp") for j in range(x.shape[1])]
+    return {"statistics": [float(r.statistic) for r in res], "p_values": [float(r.pvalue) for r in res]}
+
+
+def means(spec):
+    a = np.asarray(spec["x"], dtype=np.float64).mean(axis=0)
+    b = np.asarray(spec["y"], dtype=np.float64).mean(axis=0)
+    cos = float(a @ b / np.sqrt((a @ a) * (b @ b)))
+    return {"euclidean": float(np.linalg.norm(a - b)), "cosine": 1.0 - cos}
+
+
 def main():
     spec = json.load(sys.stdin)
     out = {}
@@ -68,6 +90,10 @@ def main():
         out["pca"] = pca(spec["pca"])
     if "mmd" in spec:
         out["mmd"] = mmd(spec["mmd"])
+    if "ks" in spec:
+        out["ks"] = ks(spec["ks"])
+    if "means" in spec:
+        out["means"] = means(spec["means"])
     json.dump(out, sys.stdout)
 
 
