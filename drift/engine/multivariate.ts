@@ -36,8 +36,9 @@ function lit(v: number): string {
  * absent), `xc` the categories ('' where absent, as a map lookup of a missing key gives). A map
  * lookup `nf[k]` scans the row's keys, so d lookups cost d × keys string comparisons per row (10⁴
  * at 100 features, which dominated the multivariate passes); here each key is looked up once in a
- * hash table (transform) and the row's values are sorted into plan order. Rows lacking a planned
- * feature (rare) take the slower per-column path; short-circuit evaluation keeps it off the others.
+ * hash table (transform) and the row's values are sorted into plan order (a row's keys are unique:
+ * they come from an event's feature object). Rows lacking a planned feature (rare) take the slower
+ * per-column path; short-circuit evaluation keeps it off the others.
  */
 function denseSql(src: Sql, plan: ColumnPlan, where: string): Sql {
   const numNames = plan.numeric.map((c) => c.name);
