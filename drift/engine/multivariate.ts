@@ -74,6 +74,13 @@ export const DENSE_SETTINGS = "SETTINGS short_circuit_function_evaluation = 'for
 export const momentBlockRows = (d: number) => Math.max(256, Math.floor(2 ** 28 / (8 * ((d * (d + 1)) / 2))));
 
 /**
+ * No JIT for the wide statements: from its fourth run (min_count_to_compile_aggregate_expression) the
+ * engine compiles a statement's aggregates with LLVM, and for Σzzᵀ's 5,050 sums at 100 columns that
+ * took 180 s (measured; 2 s without), so a schedule re-running the same report would stall on it.
+ */
+export const NO_JIT = 'compile_aggregate_expressions = 0, compile_expressions = 0';
+
+/**
  * The standardised columns as scalar SQL expressions z1..zd over denseSql's xn/xc (not an array):
  * aggregates over scalar columns are vectorised, where lambdas over per-row arrays are not (≈10×
  * slower for Σzzᵀ). Coefficients are literals; category values the parameter `mv_cv`.
@@ -150,7 +157,7 @@ export async function withStandardised<T>(store: Store, src: Sql, plan: ColumnPl
     const names = Array.from({ length: d }, (_, i) => `z${i + 1}`).join(', ');
     // A Memory table hands its blocks back as stored: stored small, so Σzzᵀ's temporaries stay bounded.
     const rows = momentBlockRows(d);
-    await store.command(`INSERT INTO ${table} SELECT s, ch, ${names} FROM ${z.sql} ${DENSE_SETTINGS}, max_block_size = ${rows}, min_insert_block_size_rows = ${rows}, min_insert_block_size_bytes = 0`, z.params);
+    await store.command(`INSERT INTO ${table} SELECT s, ch, ${names} FROM ${z.sql} ${DENSE_SETTINGS}, ${NO_JIT}, max_block_size = ${rows}, min_insert_block_size_rows = ${rows}, min_insert_block_size_bytes = 0`, z.params);
     return await fn({ sql: `(SELECT * FROM ${table})`, params: {} });
   } finally {
     await store.command(`DROP TABLE IF EXISTS ${table}`);
@@ -164,7 +171,7 @@ export async function referenceMoments(store: Store, zRows: Sql, d: number): Pro
   const pairs: [number, number][] = [];
   for (let i = 0; i < d; i++) for (let j = i; j < d; j++) pairs.push([i, j]);
   const [row] = await store.query<{ r: number[] }>(
-    `SELECT [toFloat64(count()), ${[...sums, ...pairs.map(([i, j]) => `sum(z${i + 1} * z${j + 1})`)].join(', ')}] AS r FROM ${z.sql} ${DENSE_SETTINGS}, max_block_size = ${momentBlockRows(d)}`,
+    `SELECT [toFloat64(count()), ${[...sums, ...pairs.map(([i, j]) => `sum(z${i + 1} * z${j + 1})`)].join(', ')}] AS r FROM ${z.sql} ${DENSE_SETTINGS}, ${NO_JIT}, max_block_size = ${momentBlockRows(d)}`,
     z.params,
   );
   const r = (row?.r ?? []).map(Number);
@@ -189,7 +196,7 @@ export async function chunkErrors(store: Store, z: Sql, d: number, components: n
   const proj = components.map((_, m) => `pow(dotProduct(zc, {mv_w:Array(Array(Float64))}[${m + 1}]), 2)`).join(' + ');
   const rows = await store.query<{ s: number; c: number; n: string; e: number }>(
     `SELECT s, if(s = 0, ch, 0) AS c, count() AS n, avg(sqrt(greatest(0, dotProduct(zc, zc)${proj ? ` - (${proj})` : ''}))) AS e
-     FROM (SELECT s, ch, ${zc} AS zc FROM ${z.sql}) GROUP BY s, c ORDER BY s, c ${DENSE_SETTINGS}`,
+     FROM (SELECT s, ch, ${zc} AS zc FROM ${z.sql}) GROUP BY s, c ORDER BY s, c ${DENSE_SETTINGS}, ${NO_JIT}`,
     { ...z.params, mv_w: components.length ? components : [[]] },
   );
   return rows.map((r) => ({ s: Number(r.s), ch: Number(r.c), n: Number(r.n), error: Number(r.e) }));
