@@ -13,7 +13,7 @@ import { validateConfig } from '../app/config.js';
 import { freePort, spawnMlobs, waitReady, REPO } from '../test/helpers/process.js';
 import { machineLine, writeSection } from './results.js';
 import { CASES, describe as describeClientCase, runCase, type ClientResult } from './kafka-clients.js';
-import { postAll } from './load.js';
+import { BENCH_KAFKA_PORT, postAll } from './load.js';
 
 const N = Number(process.env.BENCH_EVENTS ?? 200_000);
 const BATCH = 1000;
@@ -150,7 +150,7 @@ let clients: (ClientResult | ({ error: string } & (typeof CASES)[number]))[] = [
 let brokers = process.env.KAFKA_BROKERS;
 let startedBroker = false;
 if (!brokers) {
-  const out = execFileSync('bash', ['deploy/kafka/kafka.sh', 'start', '--port', '19093'], { cwd: REPO, encoding: 'utf8' });
+  const out = execFileSync('bash', ['deploy/kafka/kafka.sh', 'start', '--port', BENCH_KAFKA_PORT], { cwd: REPO, encoding: 'utf8' });
   brokers = /KAFKA_BROKERS=(\S+)/.exec(out)![1]!;
   startedBroker = true;
 }
@@ -181,7 +181,7 @@ try {
     console.log(`kafka, baseline ${baseline.rev}: ${baseline.kafka.map(Math.round).join(', ')}; this tree: ${baseline.kafkaCurrent.map(Math.round).join(', ')} events/s`);
   }
 } finally {
-  if (startedBroker) execFileSync('bash', ['deploy/kafka/kafka.sh', 'stop', '--port', '19093'], { cwd: REPO });
+  if (startedBroker) execFileSync('bash', ['deploy/kafka/kafka.sh', 'stop', '--port', BENCH_KAFKA_PORT], { cwd: REPO });
   if (baselineTree) execFileSync('git', ['worktree', 'remove', '--force', baselineTree], { cwd: REPO, stdio: 'ignore' });
 }
 

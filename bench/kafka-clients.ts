@@ -9,6 +9,7 @@ import { Consumer as PConsumer, Producer as PProducer, ProduceAcks, stringSerial
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { REPO } from '../test/helpers/process.js';
+import { BENCH_KAFKA_PORT } from './load.js';
 
 export interface ClientCase {
   client: 'kafkajs' | '@platformatic/kafka';
@@ -146,7 +147,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   let brokers = process.env.KAFKA_BROKERS;
   let started = false;
   if (!brokers) {
-    const out = execFileSync('bash', ['deploy/kafka/kafka.sh', 'start', '--port', '19093'], { cwd: REPO, encoding: 'utf8' });
+    const out = execFileSync('bash', ['deploy/kafka/kafka.sh', 'start', '--port', BENCH_KAFKA_PORT], { cwd: REPO, encoding: 'utf8' });
     brokers = /KAFKA_BROKERS=(\S+)/.exec(out)![1]!;
     started = true;
   }
@@ -160,6 +161,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       }
     }
   } finally {
-    if (started) execFileSync('bash', ['deploy/kafka/kafka.sh', 'stop', '--port', '19093'], { cwd: REPO });
+    if (started) execFileSync('bash', ['deploy/kafka/kafka.sh', 'stop', '--port', BENCH_KAFKA_PORT], { cwd: REPO });
   }
 }

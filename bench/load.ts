@@ -27,3 +27,7 @@ export async function postAll(
   await Promise.all(Array.from({ length: opts.concurrency ?? 4 }, client));
   return { retries };
 }
+
+// The benchmarks' own broker: away from the test suite's (19092, its controller on 19093), so that a
+// benchmark can run while the tests do. BENCH_KAFKA_PORT moves it.
+export const BENCH_KAFKA_PORT = process.env.BENCH_KAFKA_PORT ?? '19391';
