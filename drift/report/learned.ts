@@ -78,10 +78,13 @@ export async function timeBounds(store: Store, ref: Extract<SideSpec, { kind: 'w
   const [row] = await store.query<{ b: (string | number)[] }>(
     `SELECT quantilesExact(${levels})(toUnixTimestamp64Milli(ts)) AS b FROM ${scope.db}.predictions FINAL
      WHERE model = {s0_model:String} AND ts >= fromUnixTimestamp64Milli({s0_from:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({s0_to:Int64}, 'UTC')
-     ${scope.segment ? 'AND mapContains(segments, {s0_sn:String}) AND segments[{s0_sn:String}] = {s0_sv:String}' : ''}`,
+     ${scope.segment ? 'AND mapContains(segments, {s0_sn:String}) AND segments[{s0_sn:String}] = {s0_sv:String}' : ''}
+     ${ref.modelVersion !== undefined ? 'AND model_version = {s0_mv:String}' : ''}`,
     one.params,
   );
   // quantilesExact(k/C) is the timestamp of row floor(k·n/C) in time order: the first row of chunk k.
+  // Over the side's own rows (its version too): chunks of another version's times would be uneven,
+  // some empty, where versions take turns in the window (a canary, an alias moving).
   return (row?.b ?? []).map(Number);
 }
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testStack } from '../../test/helpers/stack.js';
 import { DAY, day, normals, postAll, predictions } from '../testing/data.js';
 import type { DriftReport } from './types.js';
+import { timeBounds } from './learned.js';
 
 let s: Awaited<ReturnType<typeof testStack>>;
 const PREV = day(2);
@@ -61,5 +62,20 @@ describe('version comparisons', () => {
     expect((await q('v3')).overall).toMatchObject({ labelled: 1500, metrics: { accuracy: 1 } });
     expect((await q('v4')).overall).toMatchObject({ labelled: 500, metrics: { accuracy: 0 } });
     expect((await q('v4')).window.version).toBe('v4');
+  });
+
+  it('splits a version reference into chunks of that version\'s own rows when versions take turns in the window', async () => {
+    // v5 serves the first hour of the day, v6 the second: v5's chunks must all fall in the first hour.
+    await postAll(s.post, '/v1/predictions', predictions('turns', 't5', PREV, { amount: normals(5, 800, 50, 10) }, v('v5')));
+    await postAll(s.post, '/v1/predictions', predictions('turns', 't6', PREV + 3_600_000, { amount: normals(6, 800, 50, 10) }, v('v6')));
+    expect(await s.drain()).toBe(true);
+    const scope = { db: s.store.database, model: 'turns', withLabels: false };
+    const window = { kind: 'window' as const, fromMs: PREV, toMs: PREV + 2 * 3_600_000 };
+    const own = await timeBounds(s.store, { ...window, modelVersion: 'v5' }, scope, 4);
+    expect(own).toHaveLength(3);
+    // Row 200, 400 and 600 of v5's 800 rows, spread evenly over its hour.
+    expect(own.map((b) => b - PREV)).toEqual([900_000, 1_800_000, 2_700_000]);
+    const all = await timeBounds(s.store, window, scope, 4);
+    expect(all.map((b) => b - PREV)).toEqual([1_800_000, 3_600_000, 5_400_000]);
   });
 });
