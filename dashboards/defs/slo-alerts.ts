@@ -19,7 +19,9 @@ const OTHER_LABELS = `arrayStringConcat(arrayMap(k -> concat(k, '=', labels[k]),
 const EPISODE_IN_RANGE = `fired_at_ms > 0 AND fired_at_ms <= toUnixTimestamp64Milli($__toTime_ms) AND (resolved_at_ms = 0 OR resolved_at_ms >= toUnixTimestamp64Milli($__fromTime_ms))`;
 const MODEL_NOTE = 'A model selection keeps the alerts labelled with that model (SLO burn and drift alerts); "All" shows every alert, pipeline and GPU alerts too.';
 const HISTORY_NOTE = 'The alerting module stores each alert\'s current state, not a log of transitions: an alert that fired several times shows its latest episode only.';
-const SLI = `if('$sli' = 'latency', latency_ms <= $latency_ms, status = 'ok')`;
+// Latency and time to first token against the threshold; a row without the value (no TTFT on a
+// non-streaming call) is NULL, which avg() skips: neither good nor bad, as in alerting/slo/sli.ts.
+const SLI = `multiIf('$sli' = 'latency', latency_ms <= $latency_ms, '$sli' = 'ttft', ttft_ms <= $latency_ms, status = 'ok')`;
 // no_response (a request whose response never came) is neither good nor bad, as in alerting/slo/sli.ts.
 const COUNTED = `status != 'no_response'`;
 
@@ -29,9 +31,9 @@ export function sloAlerts(): dash.DashboardBuilder {
     .withVariable(clickhouseVar())
     .withVariable(sqlVar('model', 'Model', `SELECT DISTINCT model FROM predictions WHERE $__timeFilter(ts) ORDER BY model`))
     .annotation(registryAnnotation(inVar('model', 'model')))
-    .withVariable(new dash.CustomVariableBuilder('sli').label('SLI').values('availability,latency').current({ text: 'availability', value: 'availability' }))
+    .withVariable(new dash.CustomVariableBuilder('sli').label('SLI').values('availability,latency,ttft').current({ text: 'availability', value: 'availability' }))
     .withVariable(new dash.CustomVariableBuilder('objective').label('Objective (%)').values('99,99.5,99.9,99.99').current({ text: '99.5', value: '99.5' }))
-    .withVariable(new dash.CustomVariableBuilder('latency_ms').label('Latency threshold (ms)').values('50,100,250,1000').current({ text: '100', value: '100' }))
+    .withVariable(new dash.CustomVariableBuilder('latency_ms').label('Latency / TTFT threshold (ms)').values('50,100,250,1000').current({ text: '100', value: '100' }))
     .withRow(row('Service level'))
     .withPanel(
       tsPanel('SLI', `
