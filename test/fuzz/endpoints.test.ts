@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, spawnMlobs, waitReady } from '../helpers/process.js';
-import { ENDPOINTS, build, slotCount, type Endpoint } from './endpoints.js';
+import { ENDPOINTS, FUZZ_MLFLOW_SECRET, build, slotCount, type Endpoint } from './endpoints.js';
 import { ID_FIELD, breakEvent, deepJson, hugeNumbers, invalidUtf8, nanInf, oversizedNames, randomBytes, validEvent, type Fragment } from './generators.js';
 import { configInputs, checkConfigInput } from './config-inputs.js';
 import { eventually } from '../helpers/eventually.js';
@@ -46,7 +46,7 @@ describe('hostile input against every endpoint', () => {
   beforeAll(async () => {
     const port = await freePort();
     const config = join(dir, 'mlobs.yaml');
-    writeFileSync(config, `sink: { batchMaxWaitMs: 50ms, retryInitialMs: 20ms, retryMaxMs: 500ms }\n`);
+    writeFileSync(config, `sink: { batchMaxWaitMs: 50ms, retryInitialMs: 20ms, retryMaxMs: 500ms }\nregistry: { mlflow: { secret: ${FUZZ_MLFLOW_SECRET} } }\n`);
     child = spawnMlobs(['up', '--config', config, '--port', String(port), '--data-dir', join(dir, 'data')], {});
     base = `http://127.0.0.1:${port}`;
     await waitReady(`${base}/readyz`, child, 90_000);
@@ -66,7 +66,7 @@ describe('hostile input against every endpoint', () => {
   let sent = 0;
   const send = async (category: string, e: Endpoint, req: { path: string; body: Buffer }): Promise<Outcome> => {
     try {
-      const res = await fetch(base + req.path, { method: 'POST', headers: { 'content-type': e.contentType, ...e.headers?.(++sent, Date.now()) }, body: req.body as unknown as BodyInit });
+      const res = await fetch(base + req.path, { method: 'POST', headers: { 'content-type': e.contentType, ...e.headers?.(++sent, Date.now()), ...e.sign?.(req.body, sent, Date.now()) }, body: req.body as unknown as BodyInit });
       return { category, endpoint: e.name, status: res.status, retryAfter: res.headers.get('retry-after'), text: await res.text(), sent: req.body, path: req.path };
     } catch (err) {
       // status 0: the connection was not answered (reset, closed) — never allowed.
@@ -235,6 +235,13 @@ describe('hostile input against every endpoint', () => {
     }
     for (const c of [...Object.keys(CATEGORIES), 'random_bytes']) expect(answered.get(c) ?? 0, c).toBeGreaterThanOrEqual(PER_ENDPOINT * ENDPOINTS.length);
     expect(answered.get('mixed_batch') ?? 0).toBeGreaterThanOrEqual(MIXED_PER_KIND * 3);
+    // Signed endpoints: every input was signed over its exact bytes, so none stopped at the signature
+    // check (the fragments reached the payload's validation) and some valid ones were taken.
+    for (const e of ENDPOINTS.filter((x) => x.sign)) {
+      const mine = outcomes.filter((o) => o.endpoint === e.name);
+      expect(mine.filter((o) => o.status === 401).length, `${e.name}: refused at the signature`).toBe(0);
+      expect(mine.some((o) => o.status === 200), `${e.name}: some delivery taken`).toBe(true);
+    }
 
     const reasons = await sql<{ reason: string; n: string }>(`SELECT kind || '/' || reason AS reason, count() AS n FROM dead_letters FINAL GROUP BY reason ORDER BY n DESC`);
     const unavailable = new Map<string, number>();

@@ -3,6 +3,7 @@
 import SnappyJS from 'snappyjs';
 import { encodeWriteRequestObject } from '../../collector/remote-write/decode.js';
 import type { Fragment, IngestKind } from './generators.js';
+import { HEADER, sign } from '../../registry/signature.js';
 
 /** A piece of a valid request: literal text, or a slot a hostile fragment may replace. */
 export type Part = string | { slot: 'json' | 'text' | 'path'; fill: string };
@@ -26,7 +27,12 @@ export interface Endpoint {
    * fragments reach the decoder's inner layers. Random bytes are sent without it.
    */
   encode?: (body: Buffer) => Buffer;
+  /** Headers computed from the final body (a signature over it), so that fragments reach past the check. */
+  sign?: (body: Buffer, n: number, nowMs: number) => Record<string, string>;
 }
+
+/** The webhook secret the fuzz stack is configured with (registry.mlflow.secret). */
+export const FUZZ_MLFLOW_SECRET = 'fuzz-only-mlflow-webhook-secret';
 
 /**
  * The JSON form of a WriteRequest as protobuf in snappy, as Prometheus sends it. What protobufjs
@@ -81,6 +87,20 @@ export const ENDPOINTS: Endpoint[] = [
       'ce-time': new Date(now).toISOString(), 'ce-inferenceservicename': 'fuzz-isvc', 'ce-namespace': 'default', 'ce-component': 'predictor', 'ce-endpoint': 'default', 'ce-metadata': '{}',
     }),
     body: () => ['{"inputs":[{"name":', S('"age"'), ',"shape":', S('[2]'), ',"datatype":', S('"INT64"'), ',"data":', S('[39, 41]'), '},{"name":"workclass","shape":[2],"datatype":"BYTES","data":[', S('"State-gov"'), ',', S('"Private"'), ']}]}'],
+  },
+  {
+    name: 'mlflow registry webhook',
+    path: ['/v1/registry/mlflow'],
+    contentType: 'application/json',
+    // An alias move as MLflow 3.x sends it, signed over the final bytes, so hostile fragments reach the
+    // payload's validation rather than stopping at the signature.
+    body: (n, now) => ['{"entity":', S('"model_version_alias"'), ',"action":', S('"created"'), ',"timestamp":', S(`"${new Date(now).toISOString()}"`),
+      ',"data":{"name":', S('"fuzz-model"'), ',"alias":', S('"champion"'), ',"version":', S(`"${(n % 7) + 1}"`), '}}'],
+    sign: (body, n, now) => {
+      const id = `fz-mlflow-${n}`;
+      const ts = String(Math.floor(now / 1000));
+      return { [HEADER.deliveryId]: id, [HEADER.timestamp]: ts, [HEADER.signature]: sign(FUZZ_MLFLOW_SECRET, id, ts, body) };
+    },
   },
   {
     name: 'openlineage',
