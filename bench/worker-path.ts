@@ -2,6 +2,7 @@
 // functions (no copies): what bench/worker-pool.ts runs on the main thread and in worker_threads.
 // HTTP edge (collector/http/ingest.ts): decodeUtf8 → splitItems → validateEvent per item; sink
 // (sink/stages.ts rowStage): buildRow per valid event; store (storage/clickhouse.ts): compactEachRow.
+import { PerformanceObserver } from 'node:perf_hooks';
 import { decodeUtf8, splitItems } from '../http/body.js';
 import { validateEvent } from '../core/schemas/validate.js';
 import { buildRow, splitValue } from '../storage/rows.js';
@@ -103,3 +104,15 @@ export const BUILDERS: Record<Builder, (body: Buffer, receivedAtMs: number, olde
   array: trial((e, at) => JSON.stringify(predictionArray(e, at)) + '\n'),
   concat: trial(predictionLine),
 };
+
+/** Garbage-collection pauses of this thread from now on, counted as the observer delivers them. */
+export function gcTally(): { gcCount: number; gcMs: number } {
+  const tally = { gcCount: 0, gcMs: 0 };
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      tally.gcCount++;
+      tally.gcMs += e.duration;
+    }
+  }).observe({ entryTypes: ['gc'] });
+  return tally;
+}

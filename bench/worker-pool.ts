@@ -15,7 +15,7 @@
 // distorts least), main-thread event-loop utilisation, GC per 100k events (main + workers), load average.
 // Figures go to the notes of bench/RESULTS.md by hand (no section of its own).
 import { Worker } from 'node:worker_threads';
-import { PerformanceObserver, performance } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -28,7 +28,7 @@ import { eventLines } from './kafka-clients.js';
 import { postAll } from './load.js';
 import { freePort, spawnMlobs, waitReady } from '../test/helpers/process.js';
 import { median } from './results.js';
-import { BUILDERS, type BodyResult, type Builder } from './worker-path.js';
+import { BUILDERS, gcTally, type BodyResult, type Builder } from './worker-path.js';
 
 const N = Number(process.env.BENCH_EVENTS ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -52,14 +52,7 @@ function bodies(tag: string): Buffer[] {
 }
 
 // ---- main-thread GC, observed for the whole run
-let gcCount = 0;
-let gcMs = 0;
-new PerformanceObserver((list) => {
-  for (const e of list.getEntries()) {
-    gcCount++;
-    gcMs += e.duration;
-  }
-}).observe({ entryTypes: ['gc'] });
+const gc = gcTally();
 const settle = () => new Promise((r) => setImmediate(r));
 
 // ---- the pool
@@ -211,7 +204,7 @@ for (let round = 0; round < ROUNDS; round++) {
     if (global.gc) global.gc();
     await settle();
     const wgc0 = pool ? await pool.gc() : { gcCount: 0, gcMs: 0 };
-    const [g0, gm0] = [gcCount, gcMs];
+    const [g0, gm0] = [gc.gcCount, gc.gcMs];
     const elu0 = performance.eventLoopUtilization();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
@@ -233,8 +226,8 @@ for (let round = 0; round < ROUNDS; round++) {
       wall: N / secs,
       cpu: N / ((cpu.user + cpu.system) / 1e6),
       elu: elu.utilization,
-      gcCount: (gcCount - g0 + wgc1.gcCount - wgc0.gcCount) * per100k,
-      gcMs: (gcMs - gm0 + wgc1.gcMs - wgc0.gcMs) * per100k,
+      gcCount: (gc.gcCount - g0 + wgc1.gcCount - wgc0.gcCount) * per100k,
+      gcMs: (gc.gcMs - gm0 + wgc1.gcMs - wgc0.gcMs) * per100k,
       load: loadavg()[0]!,
     };
     (figures.get(m.name) ?? figures.set(m.name, []).get(m.name)!).push(f);

@@ -10,24 +10,13 @@
  * The permutations come from a seeded generator, so a report is reproducible.
  */
 import { insufficient, ok, type StatResult } from './result.js';
+import { seededUniform } from '../../core/random.js';
 
 export interface MmdResult {
   mmd2: number;
   pValue: number;
   sigma: number;
   permutations: number;
-}
-
-/** mulberry32: small, seedable, good enough to shuffle; the same seed gives the same permutations. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function sqDist(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -100,7 +89,7 @@ export function mmdTest(x: ArrayLike<number>[], y: ArrayLike<number>[], opts: { 
   const isX = new Uint8Array(size);
   for (let i = 0; i < n; i++) isX[i] = 1;
   const mmd2 = mmd2Of(k, size, isX, n, m);
-  const rand = seededRandom(opts.seed);
+  const rand = seededUniform(opts.seed);
   const perm = new Uint8Array(isX);
   let atLeast = 0;
   for (let p = 0; p < opts.permutations; p++) {
