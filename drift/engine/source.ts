@@ -6,7 +6,6 @@
  *   nf, cf, nl   the numeric and categorical feature maps and the names of null features
  *   pn, pc, sc   prediction (numeric or categorical) and score
  *   ln, lc       label (numeric or categorical), NULL when none has arrived
- *   em           the embeddings map (name → Array(Float32))
  *   rid          a hash of the row's identity (prediction id, upload row), for seeded samples
  *   ch           chunk number 0..C-1 (equal-count time slices of a window, row slices of an upload) for learned thresholds
  * The pseudo-features `@prediction`, `@score` and `@label` are added by the passes (streams.ts).
@@ -39,7 +38,7 @@ function columns(side: 0 | 1, label: boolean, chunkExpr: string, rid: string): s
   const ln = label ? 'label_num' : 'CAST(NULL AS Nullable(Float64))';
   const lc = label ? 'label_cat' : 'CAST(NULL AS Nullable(String))';
   return `${side} AS s, num_features AS nf, cat_features AS cf, null_features AS nl,
-    prediction_num AS pn, prediction_cat AS pc, score AS sc, ${ln} AS ln, ${lc} AS lc, ${chunkExpr} AS ch, ${rid} AS rid, embeddings AS em`;
+    prediction_num AS pn, prediction_cat AS pc, score AS sc, ${ln} AS ln, ${lc} AS lc, ${chunkExpr} AS ch, ${rid} AS rid`;
 }
 
 /** SQL for one side; its parameters are prefixed `s0_` / `s1_` so the two sides never collide. */
