@@ -129,7 +129,7 @@ export async function startStack(config: Config, deps: StackDeps): Promise<Stack
     const started: { module: string; job: Job }[] = [];
     // The feature modules (their read APIs and jobs) are the detect role.
     for (const m of roles.has('detect') ? modules : []) {
-      const ctx: ModuleContext = { config, moduleConfig: (config as Record<string, unknown>)[m.name], store: store!, registry, logger, now };
+      const ctx: ModuleContext = { config, moduleConfig: (config as Record<string, unknown>)[m.name], store: store!, registry, logger, now, deadLetters };
       const parts = (await m.setup?.(ctx)) ?? {};
       if (parts.close) life.add(`module ${m.name}`, parts.close);
       if (parts.routes) routes.push(parts.routes);

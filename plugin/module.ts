@@ -6,6 +6,7 @@ import type { Logger } from '../core/log.js';
 import type { Store } from '../storage/store.js';
 import type { Migration } from '../storage/migrations.js';
 import type { Lease } from '../bus/bus.js';
+import type { DeadLetter } from '../bus/dead-letters.js';
 
 /** What a feature module gets from the composition root: the stack's settings, its own validated section, and the shared services. */
 export interface ModuleContext<C = unknown> {
@@ -16,6 +17,8 @@ export interface ModuleContext<C = unknown> {
   registry: Registry;
   logger: Logger;
   now: () => number;
+  /** The stack's dead-letter queue: refused input kept like every receiver's (bus, sink, table, counter). */
+  deadLetters: { keep(items: DeadLetter[]): Promise<void> };
 }
 
 /**

@@ -144,6 +144,7 @@ describe('the MLflow webhook endpoint', () => {
     const badName = await deliver(event('model_version.created', { name: 'my model', version: '2' }, Date.now()));
     expect(badName.body.error).toMatch(/"my model" is not a valid mlobs model name.*registry.mlflow.models/);
     expect(await (await fetch(`${s.url}/metrics`)).text()).toMatch(/mlobs_dead_letters_total\{kind="unknown",reason="schema_violation"\} 2/);
+    expect(await s.drain()).toBe(true); // dead letters travel the bus to their table, as every receiver's do
     const kept = await sql(`SELECT id, reason FROM dead_letters FINAL WHERE source = 'http:mlflow' ORDER BY reason, id`);
     expect(kept).toEqual(
       expect.arrayContaining([

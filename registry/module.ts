@@ -23,8 +23,6 @@ export const registryModule = defineModule({
       labelNames: ['event', 'outcome'] as const,
       registers: [ctx.registry],
     });
-    // The stack's dead-letter counter (core/metrics.ts), found by name: the module context carries the registry, not the metrics object.
-    const deadLetters = ctx.registry.getSingleMetric('mlobs_dead_letters_total') as Counter<'kind' | 'reason'> | undefined;
-    return { signedRoutes: mlflowRoutes({ store: ctx.store, config: mlflow, logger: ctx.logger, now: ctx.now, bodyLimits: bodyLimits(ctx.config.server), deliveries, deadLetters }) };
+    return { signedRoutes: mlflowRoutes({ store: ctx.store, config: mlflow, logger: ctx.logger, now: ctx.now, bodyLimits: bodyLimits(ctx.config.server), deliveries, deadLetters: ctx.deadLetters }) };
   },
 });

@@ -12,7 +12,8 @@ import type { Store } from '../storage/store.js';
 import type { MlflowConfig } from './config.js';
 import { parseDelivery } from './mlflow.js';
 import { verify } from './signature.js';
-import { isRecorded, keepDeadLetter, record } from './store.js';
+import { isRecorded, record } from './store.js';
+import type { DeadLetter } from '../bus/dead-letters.js';
 
 export const MLFLOW_PATH = '/v1/registry/mlflow';
 const SOURCE = 'http:mlflow';
@@ -25,8 +26,8 @@ export interface MlflowRouteDeps {
   bodyLimits: BodyLimits;
   /** mlobs_registry_webhooks_total{event, outcome}: outcome stored | duplicate | ignored | rejected. */
   deliveries: Counter<'event' | 'outcome'>;
-  /** The stack's mlobs_dead_letters_total, when this process has it. */
-  deadLetters?: Counter<'kind' | 'reason'>;
+  /** The stack's dead-letter queue (counts in mlobs_dead_letters_total). */
+  deadLetters: { keep(items: DeadLetter[]): Promise<void> };
 }
 
 /** A delivery refused with this status (401: not MLflow's, 400: MLflow's but unusable). */
@@ -47,8 +48,7 @@ export function mlflowRoutes(deps: MlflowRouteDeps): Router {
       if (!v.ok) throw new Refused(401, v.reason, v.message);
       // From here the sender is MLflow: whatever is refused is kept with its payload and the reason.
       const refuse = async (reason: string, error: string) => {
-        await keepDeadLetter(deps.store, { kind: 'unknown', source: SOURCE, reason, error, payload: body, id: `mlflow:${v.deliveryId}`, receivedAtMs });
-        deps.deadLetters?.inc({ kind: 'unknown', reason });
+        await deps.deadLetters.keep([{ kind: 'unknown', source: SOURCE, reason, error, payload: body, id: `mlflow:${v.deliveryId}`, receivedAtMs }]);
         return new Refused(400, reason, error);
       };
       let value: unknown;

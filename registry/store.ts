@@ -1,7 +1,4 @@
 import { REGISTRY_EVENTS_TABLE, type RegistryEventRow } from '../core/contracts/registry-events.js';
-import { toEvent, type DeadLetter } from '../bus/dead-letters.js';
-import { EVENT_KINDS } from '../core/schemas/kinds.js';
-import { deadLetterRow } from '../storage/rows.js';
 import type { Store } from '../storage/store.js';
 
 // Epoch seconds with milliseconds, as storage/rows.ts writes DateTime64(3) columns.
@@ -23,12 +20,4 @@ export async function record(store: Store, row: RegistryEventRow, receivedAtMs: 
     [{ ...row, ts: dt(row.ts), received_at: dt(receivedAtMs), payload }],
     { dedupToken: `${row.source}:${row.delivery_id}` },
   );
-}
-
-/**
- * Keeps a refused delivery in the stack's dead_letters table, as the bus sink stores them: feature
- * modules get the store, not the bus, so the row is written directly (same shape, same table).
- */
-export async function keepDeadLetter(store: Store, d: DeadLetter): Promise<void> {
-  await store.insert(EVENT_KINDS.dead_letter.table, [deadLetterRow(toEvent(d))]);
 }
